@@ -1,0 +1,208 @@
+# reaper: a PID-1 init and child subreaper.
+#
+#   make            build/reaper
+#   make demo       build and run the demonstration (as PID 1 when allowed)
+#   make check      install missing build deps, build, run every test
+#                   (the docker end-to-end tests too, when an engine answers)
+#   make static     build/reaper-static, for FROM-scratch images
+#   make docker-image   the FROM-scratch image reaper:VERSION (docker/)
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make clean
+#
+# We append to the user's CFLAGS/LDFLAGS, never replace them. WERROR=1 turns
+# warnings into errors (CI sets it).
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD ?= build
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+VERSION := 0.1.0
+
+# Debian packages needed to build and test; `make deps` installs the missing.
+DEB_BUILD_DEPS := libcap-dev check pkg-config
+# strace: the idle test observes reaper's system calls with it (issue 2, test 11).
+DEB_TEST_DEPS := strace
+
+WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wundef -Wstrict-prototypes \
+	-Wmissing-prototypes -Wpointer-arith -Wswitch-enum -Wvla
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+HARDEN := -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
+	-fstack-clash-protection -fPIE
+ifeq ($(shell uname -m),x86_64)
+HARDEN += -fcf-protection
+endif
+HARDEN_LD := -pie -Wl,-z,relro,-z,now,-z,noexecstack -Wl,--as-needed
+
+CAP_CFLAGS = $(shell $(PKG_CONFIG) --cflags libcap 2>/dev/null)
+CAP_LIBS = $(shell $(PKG_CONFIG) --libs libcap 2>/dev/null)
+CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
+CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
+
+ALL_CFLAGS = -std=gnu11 $(WARN) $(HARDEN) -DREAPER_VERSION='"$(VERSION)"' $(CFLAGS)
+ALL_LDFLAGS = $(HARDEN_LD) $(LDFLAGS)
+
+SRCS := $(wildcard src/*.c)
+OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRCS))
+LIB_OBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
+
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/check_*.c))
+INTEG_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/integration/%,$(wildcard tests/integration/check_*.c))
+HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/helpers/%,$(wildcard tests/helpers/*.c))
+INTEG_LIB := $(wildcard tests/integration/harness*.c)
+# Declares test_suite() for every check_*.c without each file repeating it.
+TEST_INCLUDE := -include tests/suite.h
+
+.PHONY: all deps check check-unit check-integration demo install clean helpers static
+all: $(BUILD)/reaper
+
+# A static reaper for images with nothing else in them (FROM scratch).
+# -static-pie where the toolchain allows, plain -static otherwise. glibc
+# warns that getpwnam & co. need NSS at run time: reaper never calls them
+# (it reads /etc/passwd and /etc/group itself), so that warning cannot apply.
+static: $(BUILD)/reaper-static
+
+STATIC_PIE := $(shell printf 'int main(void){return 0;}' | $(CC) -x c -static-pie -o /dev/null - 2>/dev/null && echo -static-pie)
+$(BUILD)/reaper-static: $(OBJS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(if $(STATIC_PIE),-static-pie,-static -no-pie) \
+		-Wl,-z,relro,-z,now,-z,noexecstack $(LDFLAGS) $(shell $(PKG_CONFIG) --static --libs libcap 2>/dev/null)
+
+# src/ is GNU C throughout; tests choose their own feature macros.
+$(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)/obj
+	$(CC) -D_GNU_SOURCE $(ALL_CFLAGS) $(CAP_CFLAGS) -c -o $@ $<
+
+$(BUILD)/reaper: $(OBJS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(ALL_LDFLAGS) $(CAP_LIBS)
+
+$(BUILD)/obj $(BUILD)/tests/unit $(BUILD)/tests/integration $(BUILD)/helpers:
+	mkdir -p $@
+
+# Unit tests link every module but main; each check_<module>.c is its own
+# binary with the shared runner tests/check_main.c.
+$(BUILD)/tests/unit/%: tests/unit/%.c tests/check_main.c $(LIB_OBJS) $(wildcard src/*.h tests/unit/*.h) | $(BUILD)/tests/unit
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(TEST_INCLUDE) -Isrc -o $@ $< tests/check_main.c $(LIB_OBJS) \
+		$(ALL_LDFLAGS) $(CHECK_LIBS) $(CAP_LIBS)
+
+# Integration tests drive the built binary; they find it and the helpers
+# through REAPER_BUILD_DIR, fixed at build time.
+$(BUILD)/tests/integration/%: tests/integration/%.c tests/check_main.c $(INTEG_LIB) $(wildcard tests/integration/*.h) | $(BUILD)/tests/integration
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(TEST_INCLUDE) -Isrc -Itests/integration \
+		-DREAPER_BUILD_DIR='"$(abspath $(BUILD))"' -o $@ $< tests/check_main.c $(INTEG_LIB) \
+		$(ALL_LDFLAGS) $(CHECK_LIBS)
+
+$(BUILD)/helpers/%: tests/helpers/%.c $(wildcard tests/helpers/*.h) | $(BUILD)/helpers
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS)
+
+helpers: $(HELPERS)
+
+deps:
+	@missing=""; \
+	command -v $(PKG_CONFIG) >/dev/null 2>&1 || missing="$(DEB_BUILD_DEPS)"; \
+	$(PKG_CONFIG) --exists libcap 2>/dev/null || missing="$$missing libcap-dev"; \
+	$(PKG_CONFIG) --exists check 2>/dev/null || missing="$$missing check"; \
+	for tool in $(DEB_TEST_DEPS); do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "make deps: installing$$missing"; \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+# Each step re-enters make so that pkg-config flags are read after deps ran.
+# -k: one failing group of suites does not hide the others. Fragments in
+# mk/*.mk add their own groups to CHECK_EXTRA (sanitizers, fuzzing, ...).
+CHECK_EXTRA :=
+check: deps
+	$(MAKE) --no-print-directory all helpers $(UNIT_TESTS) $(INTEG_TESTS)
+	$(MAKE) --no-print-directory -k check-unit check-integration check-docker $(CHECK_EXTRA)
+
+check-unit: $(UNIT_TESTS)
+	@tests/run-suites $(UNIT_TESTS)
+
+check-integration: $(BUILD)/reaper $(HELPERS) $(INTEG_TESTS)
+	@tests/run-suites $(INTEG_TESTS)
+
+demo: deps
+	$(MAKE) --no-print-directory all helpers
+	@tests/demo.sh $(BUILD)
+
+install: $(BUILD)/reaper
+	install -D -m 0755 $(BUILD)/reaper $(DESTDIR)$(PREFIX)/bin/reaper
+	@if [ -f doc/reaper.1 ]; then install -D -m 0644 doc/reaper.1 $(DESTDIR)$(PREFIX)/share/man/man1/reaper.1; fi
+
+clean:
+	rm -rf $(BUILD)
+
+# ---- Containers (issue 4) ---------------------------------------------------
+#
+#   make static-helpers  tests/helpers/*.c linked statically (build/static-helpers)
+#   make docker-context  stage build/docker/context for docker/Dockerfile
+#   make docker-image    docker build it: $(DOCKER_IMAGE):$(VERSION) and :latest
+#   make check-docker    end-to-end tests (tests/docker) against the engine that
+#                        `docker info` reaches; one "docker: skipped: ..." line
+#                        and success when there is none
+#
+# The image is FROM scratch: the static reaper, Debian's static busybox
+# ($(BUSYBOX), package busybox-static) and the static helpers, all made or
+# installed here, so nothing is pulled.
+DOCKER ?= docker
+DOCKER_IMAGE ?= reaper
+BUSYBOX ?= /bin/busybox
+DOCKER_CONTEXT := $(BUILD)/docker/context
+STATIC_HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/static-helpers/%,$(wildcard tests/helpers/*.c))
+DOCKER_TESTS := $(patsubst tests/docker/%.c,$(BUILD)/tests/docker/%,$(wildcard tests/docker/check_*.c))
+STATIC_LDFLAGS = $(if $(STATIC_PIE),-static-pie,-static -no-pie) \
+	-Wl,-z,relro,-z,now,-z,noexecstack $(LDFLAGS)
+# `docker info` may hang on a dead socket: bound it.
+DOCKER_PROBE = timeout 30 $(DOCKER) info >/dev/null 2>&1
+
+.PHONY: static-helpers docker-deps docker-context docker-image check-docker
+
+static-helpers: $(STATIC_HELPERS)
+
+$(BUILD)/static-helpers $(BUILD)/tests/docker:
+	mkdir -p $@
+
+$(BUILD)/static-helpers/%: tests/helpers/%.c $(wildcard tests/helpers/*.h) | $(BUILD)/static-helpers
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(STATIC_LDFLAGS)
+
+# A dynamic /bin/busybox (Debian's package busybox) cannot run FROM scratch.
+docker-deps:
+	@if [ "$(BUSYBOX)" = /bin/busybox ] && { [ ! -x /bin/busybox ] || \
+		readelf -l /bin/busybox 2>/dev/null | grep -q 'program interpreter'; }; then \
+		echo "make docker-deps: installing busybox-static"; \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends busybox-static; \
+	fi
+
+# Re-staged every time (a few copies): docker build's cache keeps it cheap.
+docker-context: $(BUILD)/reaper-static $(STATIC_HELPERS) docker-deps
+	docker/stage.sh $(DOCKER_CONTEXT) $(BUILD)/reaper-static $(BUILD)/static-helpers $(BUSYBOX)
+
+docker-image: docker-context $(BUILD)/reaper
+	$(DOCKER) build -t $(DOCKER_IMAGE):$(VERSION) -t $(DOCKER_IMAGE):latest $(DOCKER_CONTEXT)
+	@ls -l $(BUILD)/reaper $(BUILD)/reaper-static $(DOCKER_CONTEXT)/reaper
+	@$(DOCKER) image ls $(DOCKER_IMAGE):$(VERSION)
+
+# The end-to-end suites build their own image (a tag per run) from the
+# staged context, and remove it and every container they made.
+DOCKER_LIB := tests/docker/dockertest.c
+$(BUILD)/tests/docker/%: tests/docker/%.c tests/check_main.c $(DOCKER_LIB) $(INTEG_LIB) \
+		$(wildcard tests/docker/*.h tests/integration/*.h) | $(BUILD)/tests/docker
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(TEST_INCLUDE) -Isrc -Itests/integration -Itests/docker \
+		-DREAPER_BUILD_DIR='"$(abspath $(BUILD))"' \
+		-DREAPER_DOCKER_CONTEXT='"$(abspath $(DOCKER_CONTEXT))"' \
+		-o $@ $< tests/check_main.c $(DOCKER_LIB) $(INTEG_LIB) $(ALL_LDFLAGS) $(CHECK_LIBS)
+
+check-docker:
+	@if ! command -v $(DOCKER) >/dev/null 2>&1; then \
+		echo "docker: skipped: no '$(DOCKER)' command in PATH"; \
+	elif ! $(DOCKER_PROBE); then \
+		echo "docker: skipped: no engine answers (docker info failed)"; \
+	else \
+		$(MAKE) --no-print-directory docker-context $(DOCKER_TESTS) && \
+		REAPER_DOCKER=$(DOCKER) tests/run-suites $(DOCKER_TESTS); \
+	fi
+
+# One fragment per concern (mk/<name>.mk): each owns its targets and may
+# append to CHECK_EXTRA and DEB_TEST_DEPS.
+include $(sort $(wildcard mk/*.mk))

@@ -1,0 +1,26 @@
+/*
+ * descendants: every process below reaper, found through /proc.
+ *
+ * As a host subreaper, a process is ours when its chain of parents leads to
+ * reaper (orphans of the job are re-parented to us, so a process that
+ * escaped with setsid or a double fork is still found). As a namespace's
+ * init, every other process in the namespace is ours, and kill(-1) reaches
+ * them all. Never signals a process outside that tree: each candidate is
+ * pinned with a pidfd first, then checked, then signalled through the pidfd,
+ * so a recycled PID cannot be hit. Never allocates (the loop may call it
+ * during a fork storm).
+ */
+#ifndef REAPER_DESCENDANTS_H
+#define REAPER_DESCENDANTS_H
+
+struct reaper;
+
+/* Send signo to every descendant. Returns how many were signalled (as a
+ * namespace's init: how many were alive, as far as /proc shows), or
+ * -errno when /proc cannot be read. */
+int descendants_signal(const struct reaper *r, int signo);
+
+/* How many descendants are alive (zombies excluded), or -errno. */
+int descendants_count(const struct reaper *r);
+
+#endif

@@ -1,0 +1,121 @@
+/*
+ * forward: sends each received signal where the configuration says.
+ *
+ * Owns: the rewrite step and the choice of target. Never: a signal to the
+ * main child after it was reaped (we use its pidfd, and the process group
+ * named after it only while its PID is still held by us, unreaped).
+ */
+#include "forward.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <sys/pidfd.h>
+
+#include "cli.h"
+#include "descendants.h"
+#include "log.h"
+#include "parse.h"
+#include "reaper.h"
+#include "clock.h"
+#include "trace.h"
+
+int forward_to_child(struct reaper *r, int signo)
+{
+	if (r->child_reaped || r->child_pid <= 0)
+		return -ESRCH;
+	if (r->child_pidfd >= 0)
+		return pidfd_send_signal(r->child_pidfd, signo, NULL, 0) == 0 ? 0 : -errno;
+	/* No pidfd (old kernel): the PID is still ours, since we have not
+	 * reaped it, so kill(2) cannot hit a recycled process. */
+	return kill(r->child_pid, signo) == 0 ? 0 : -errno;
+}
+
+/* The process group named after the child; ESRCH when the child left it
+ * (setsid) and nobody else is in it: then the child alone. */
+static int forward_to_group(struct reaper *r, int signo)
+{
+	if (r->child_reaped || r->child_pid <= 0)
+		return -ESRCH;
+	if (kill(-r->child_pid, signo) == 0)
+		return 0;
+	if (errno != ESRCH)
+		return -errno;
+	return forward_to_child(r, signo);
+}
+
+static const char *target_kind(const struct reaper *r)
+{
+	if (r->child_reaped || r->cfg->forward == FWD_TREE)
+		return "descendants of";
+	return r->cfg->forward == FWD_GROUP ? "process group" : "child";
+}
+
+static bool is_stop_signal(const struct reaper *r, int signo)
+{
+	return signo == SIGTERM || signo == SIGINT || signo == SIGQUIT || signo == SIGHUP ||
+	       signo == r->cfg->stop_signo;
+}
+
+/* --trace and --report: what was delivered, where. */
+static void note_delivery(struct reaper *r, int signo)
+{
+	char name[SIGNAME_MAX];
+
+	if (r->cfg->report) {
+		r->stats.forwarded[signo]++;
+		if (r->stats.first_stop_ns == 0 && is_stop_signal(r, signo))
+			r->stats.first_stop_ns = clock_now_ns();
+	}
+	if (!trace_on(r))
+		return;
+	if (r->child_reaped || r->cfg->forward == FWD_TREE)
+		trace_event(r, "event=forward sig=%s target=tree", signal_name(signo, name));
+	else
+		trace_event(r, "event=forward sig=%s target=%s:%d", signal_name(signo, name),
+			    r->cfg->forward == FWD_GROUP ? "group" : "child", (int)r->child_pid);
+}
+
+int forward_deliver(struct reaper *r, int signo)
+{
+	char name[SIGNAME_MAX];
+	int err;
+
+	if (r->child_reaped || r->cfg->forward == FWD_TREE) {
+		int n = descendants_signal(r, signo);
+		err = n < 0 ? n : 0;
+	} else if (r->cfg->forward == FWD_GROUP) {
+		err = forward_to_group(r, signo);
+	} else {
+		err = forward_to_child(r, signo);
+	}
+	if (err < 0) {
+		errno = -err;
+		log_msg(err == -ESRCH ? LOG_INFO : LOG_WARN, "forwarding %s to %s %d: %m",
+			signal_name(signo, name), target_kind(r), (int)r->child_pid);
+		return err;
+	}
+	note_delivery(r, signo);
+	return 0;
+}
+
+int forward_signal(struct reaper *r, int signo)
+{
+	char name[SIGNAME_MAX], target_name[SIGNAME_MAX];
+	int target = r->cfg->rewrite[signo];
+
+	if (target == 0) {
+		log_msg(LOG_INFO, "dropping %s (rewritten to 0)", signal_name(signo, name));
+		trace_event(r, "event=drop sig=%s", signal_name(signo, name));
+		return 0;
+	}
+	if (target != signo)
+		trace_event(r, "event=rewrite sig=%s as=%s", signal_name(signo, name),
+			    signal_name(target, target_name));
+	int err = forward_deliver(r, target);
+	if (err == 0 && log_enabled(LOG_INFO))
+		log_msg(LOG_INFO, "forwarded %s%s%s to %s %d", signal_name(signo, name),
+			target != signo ? " as " : "",
+			target != signo ? signal_name(target, target_name) : "", target_kind(r),
+			r->child_reaped ? (int)r->self_pid : (int)r->child_pid);
+	return err;
+}

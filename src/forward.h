@@ -1,0 +1,26 @@
+/*
+ * forward: where each received signal goes. Applies the rewrite table, then
+ * signals the child's process group, the child alone, or every descendant
+ * (--forward=tree, and always once the main child is gone).
+ *
+ * Never signals the main child after it was reaped: the child is reached
+ * through its pidfd, whose PID cannot be reused before we reap it.
+ */
+#ifndef REAPER_FORWARD_H
+#define REAPER_FORWARD_H
+
+struct reaper;
+
+/* Forward signo (as received) to the target the configuration names.
+ * Returns 0, or -errno of the delivery that failed (already logged). */
+int forward_signal(struct reaper *r, int signo);
+
+/* Send signo, as is, to the job: the forward target while the main child
+ * lives, every descendant after. Returns 0 or -errno (logged). */
+int forward_deliver(struct reaper *r, int signo);
+
+/* Send signo to the main child alone (pidfd, else kill). Returns 0 or
+ * -errno; -ESRCH once the child was reaped. */
+int forward_to_child(struct reaper *r, int signo);
+
+#endif

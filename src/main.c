@@ -1,0 +1,258 @@
+/*
+ * reaper: a PID-1 init and child subreaper.
+ *
+ * main reads as the program's phases: take over the signals, parse,
+ * become a reaper, spawn, settle, loop, exit. Until the child runs, a
+ * failure prints one line and exits 125; after that reaper never exits on
+ * an error, only by the end of the loop.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <stdnoreturn.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "isolate.h"
+#include "log.h"
+#include "loop.h"
+#include "parse.h"
+#include "privs.h"
+#include "reap.h"
+#include "reaper.h"
+#include "clock.h"
+#include "report.h"
+#include "spawn.h"
+#include "trace.h"
+
+/* Before anything else: block every catchable signal but the synchronous
+ * faults, so nothing sent to us before the child exists is lost, and read
+ * them from a signalfd. An inherited SIG_IGN on SIGCHLD would make the
+ * kernel reap our children itself and lose their status: reset it, and let
+ * the child inherit it back. */
+static void take_over_signals(struct reaper *r)
+{
+	static const int faults[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS};
+	struct sigaction old_chld;
+	sigset_t all;
+
+	if (sigaction(SIGCHLD, NULL, &old_chld) < 0)
+		log_fatal("reading the SIGCHLD disposition: %m");
+	r->sigchld_was_ignored = old_chld.sa_handler == SIG_IGN;
+	if (r->sigchld_was_ignored && signal(SIGCHLD, SIG_DFL) == SIG_ERR)
+		log_fatal("resetting SIGCHLD: %m");
+
+	if (sigfillset(&all) < 0)
+		log_fatal("sigfillset: %m");
+	for (size_t i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
+		(void)sigdelset(&all, faults[i]); /* valid signal numbers: cannot fail */
+	if (sigprocmask(SIG_SETMASK, &all, &r->orig_mask) < 0)
+		log_fatal("blocking signals: %m");
+	r->signal_fd = signalfd(-1, &all, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (r->signal_fd < 0)
+		log_fatal("signalfd: %m");
+}
+
+/* --help, --version, --license: the text on stdout (no child runs, so it
+ * is ours), then exit 0; a text that could not be written is a failure. */
+static noreturn void print_and_exit(const char *text)
+{
+	if (fputs(text, stdout) == EOF || fflush(stdout) == EOF)
+		log_fatal("writing to stdout: %m");
+	exit(EXIT_SUCCESS);
+}
+
+static void parse_or_exit(struct config *cfg, int argc, char *argv[])
+{
+	struct cli_result result;
+
+	cli_defaults(cfg);
+	switch (cli_parse(cfg, argc, argv, environ, &result)) {
+	case CLI_RUN:
+		return;
+	case CLI_HELP:
+		print_and_exit(cli_help());
+	case CLI_VERSION:
+		print_and_exit("reaper " REAPER_VERSION "\n");
+	case CLI_LICENSE:
+		print_and_exit(cli_license());
+	case CLI_USAGE:
+		log_fatal("%s; see 'reaper --help'", result.message);
+	}
+	log_fatal("internal error: unknown parse result");
+}
+
+/* Subreaper when not PID 1, so orphans of the job come to us. With tini's
+ * -p, ask for a signal when our parent dies; if it died before we asked
+ * (getppid changed: we were re-parented), send that signal ourselves so
+ * the job still hears about it. */
+static void become_reaper(struct reaper *r)
+{
+	r->self_pid = getpid();
+	if (r->self_pid != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+		log_fatal("cannot become a child subreaper: %m");
+	int signo = r->cfg->parent_death_signo;
+	if (signo == 0)
+		return;
+	pid_t parent = getppid();
+	if (prctl(PR_SET_PDEATHSIG, signo, 0, 0, 0) < 0)
+		log_fatal("cannot set the parent-death signal: %m");
+	if (getppid() != parent && kill(r->self_pid, signo) < 0)
+		log_fatal("raising the parent-death signal: %m");
+}
+
+/* Close fds lo..hi; close_range where the kernel has it, else one by one
+ * up to the descriptor limit. */
+static void close_fds(unsigned lo, unsigned hi)
+{
+	if (lo > hi || close_range(lo, hi, 0) == 0)
+		return;
+	long limit = sysconf(_SC_OPEN_MAX);
+	for (unsigned fd = lo; fd <= hi && (long)fd < limit; fd++)
+		(void)close((int)fd); /* EBADF for the unused ones is expected */
+}
+
+/* Once the child runs, hold nothing it could need: a child that closes its
+ * stdout or a socket must be seen as having closed it. We keep stderr (for
+ * our log), the terminal we hand over on SIGCONT, and our own descriptors.
+ * Also leave the working directory, so we pin no mount, and every
+ * capability but CAP_KILL. */
+static void settle(struct reaper *r)
+{
+	int keep[] = {STDERR_FILENO, r->signal_fd, r->child_pidfd, r->tty_fd, r->control_fd,
+		      r->trace_fd};
+	size_t n = sizeof(keep) / sizeof(keep[0]);
+	unsigned next = 0;
+
+	for (size_t i = 0; i < n; i++) /* insertion sort: six entries */
+		for (size_t j = i; j > 0 && keep[j] < keep[j - 1]; j--) {
+			int tmp = keep[j];
+			keep[j] = keep[j - 1];
+			keep[j - 1] = tmp;
+		}
+	for (size_t i = 0; i < n; i++) {
+		if (keep[i] < 0 || (unsigned)keep[i] < next)
+			continue;
+		if ((unsigned)keep[i] > next)
+			close_fds(next, (unsigned)keep[i] - 1);
+		next = (unsigned)keep[i] + 1;
+	}
+	close_fds(next, ~0U);
+	if (chdir("/") < 0)
+		log_msg(LOG_WARN, "chdir /: %m");
+	privs_drop_own();
+}
+
+/* The terminal we may hand to the job, and whether it is ours to hand:
+ * a reaper started in the background must not steal it. */
+static void find_terminal(struct reaper *r)
+{
+	if (!isatty(STDIN_FILENO))
+		return;
+	r->tty_fd = STDIN_FILENO;
+	r->tty_foreground = tcgetpgrp(STDIN_FILENO) == getpgrp();
+}
+
+/* Resolve --user, --caps and --no-new-privs before anything is started, so
+ * a bad value is exit 125 and the command never runs. */
+static void prepare_privs(const struct reaper *r, struct privs *privs)
+{
+	char err[256];
+
+	if (privs_prepare(r->cfg, r->tty_fd >= 0, privs, err, sizeof(err)) < 0)
+		log_fatal("%s", err);
+}
+
+/* Spawn COMMAND. Returns 0, or the exit code when it could not run. */
+static int start_job(struct reaper *r, const struct privs *privs)
+{
+	int failed = spawn_child(r, environ, privs);
+
+	if (failed != 0)
+		return failed;
+	log_msg(LOG_INFO, "started %s as pid %d", r->cfg->argv[0], (int)r->child_pid);
+	if (trace_on(r)) {
+		char cmd[256];
+		trace_event(r, "event=spawn pid=%d cmd=%s", (int)r->child_pid,
+			    trace_value(r->cfg->argv[0], cmd, sizeof(cmd)));
+	}
+	r->children_left = true;
+	r->terminal_pgid = privs->new_session ? 0 : r->child_pid;
+	if (r->control_fd >= 0)
+		isolate_report_started(r);
+	return 0;
+}
+
+/* The exit code and, for -v, --trace and --report, why. */
+static int exit_code(const struct reaper *r, char *why, size_t size)
+{
+	char name[SIGNAME_MAX];
+	int status = r->child_status;
+
+	if (r->cfg->pause) {
+		snprintf(why, size, "--pause was told to stop");
+		return EXIT_SUCCESS;
+	}
+	if (r->timed_out) {
+		snprintf(why, size, "the job timed out");
+		return 124;
+	}
+	int code = reap_exit_code(status);
+	int mapped = reap_apply_expected(r->cfg, code);
+	if (mapped != code)
+		snprintf(why, size, "the main child's %d is expected (-e)", code);
+	else if (WIFSIGNALED(status))
+		snprintf(why, size, "the main child was killed by %s",
+			 signal_name(WTERMSIG(status), name));
+	else
+		snprintf(why, size, "the main child's exit code");
+	return mapped;
+}
+
+/* Say how we end, then end. */
+static int finish(const struct reaper *r)
+{
+	char why[96], value[128];
+	int code = exit_code(r, why, sizeof(why));
+
+	log_msg(LOG_INFO, "exiting with %d: %s", code, why);
+	trace_event(r, "event=done code=%d reason=%s", code, trace_value(why, value, sizeof(value)));
+	report_print(r, code, why);
+	return code;
+}
+
+int main(int argc, char *argv[])
+{
+	struct reaper r = {
+		.tty_fd = -1, .child_pidfd = -1, .signal_fd = -1, .timer_fd = -1, .control_fd = -1,
+		.trace_fd = -1, .start_ns = clock_now_ns(),
+	};
+	struct config cfg, outer_cfg;
+	struct privs privs;
+
+	take_over_signals(&r);
+	parse_or_exit(&cfg, argc, argv);
+	r.cfg = &cfg;
+	log_set_level(cfg.verbosity);
+	trace_open(&r);
+	become_reaper(&r);
+	find_terminal(&r);
+	prepare_privs(&r, &privs);
+	/* With --isolate the outer reaper only relays to the inner one, which
+	 * goes on from here as PID 1 of the job's namespace. */
+	bool relay = cfg.isolate && isolate_enter(&r, &outer_cfg);
+	if (!relay && !cfg.pause) {
+		int failed = start_job(&r, &privs);
+		if (failed != 0)
+			return failed;
+	}
+	privs_free(&privs);
+	settle(&r);
+	loop_run(&r);
+	return finish(&r);
+}

@@ -1,0 +1,32 @@
+/*
+ * reap: collects every child that has exited (or, for the main child,
+ * stopped) and maps the main child's wait status to reaper's exit code.
+ *
+ * Never blocks, never signals anybody. reap_drain loops waitpid(-1, WNOHANG)
+ * until nothing is left, because one SIGCHLD may stand for many exits.
+ */
+#ifndef REAPER_REAP_H
+#define REAPER_REAP_H
+
+#include <stdbool.h>
+
+struct config;
+struct reaper;
+
+/* Exit code for a wait status: N for exit(N), 128+S for death by signal S.
+ * Pure. */
+int reap_exit_code(int wait_status);
+
+/* Apply -e: an expected exit code becomes 0. Pure. */
+int reap_apply_expected(const struct config *cfg, int code);
+
+/*
+ * Reap every child that has exited. Records the main child's status and
+ * marks it reaped (its pidfd is closed: it is never signalled again); sets
+ * r->child_stopped when the main child has stopped (the loop consumes it), and r->children_left
+ * to whether any child remains. Logs reaps as asked.
+ * Returns the number of processes reaped. Keeps errno.
+ */
+unsigned reap_drain(struct reaper *r);
+
+#endif

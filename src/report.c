@@ -1,0 +1,103 @@
+/*
+ * report: the --report summary at exit.
+ *
+ * Owns: its wording. Never: stdout (the child's), or any effect on the
+ * exit code it reports.
+ */
+#include "report.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "cli.h"
+#include "clock.h"
+#include "log.h"
+#include "parse.h"
+#include "reaper.h"
+
+#define REPORT_LINE_MAX 480
+
+static void report_line(const char *text)
+{
+	char line[REPORT_LINE_MAX + 32];
+	int n = snprintf(line, sizeof(line), "reaper: report: %s\n", text);
+
+	if (n > 0)
+		log_write_line(2, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
+/* "TERM 2, USR1 1" for the non-zero counters, or "none". */
+static void format_counts(const unsigned counts[NSIG], char *out, size_t size)
+{
+	char name[SIGNAME_MAX];
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (int signo = 1; signo < NSIG && len < size; signo++) {
+		if (counts[signo] == 0)
+			continue;
+		int n = snprintf(out + len, size - len, "%s%s %u", len > 0 ? ", " : "",
+				 signal_name(signo, name), counts[signo]);
+		if (n < 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len == 0)
+		snprintf(out, size, "none");
+}
+
+static void format_seconds(uint64_t ns, char *out, size_t size)
+{
+	snprintf(out, size, "%llu.%03llus", (unsigned long long)(ns / 1000000000u),
+		 (unsigned long long)(ns % 1000000000u / 1000000u));
+}
+
+/* How the main child ended, and how long after the first stop signal. */
+static void report_child(const struct reaper *r, char *out, size_t size)
+{
+	char name[SIGNAME_MAX], after[32], end[64];
+	int status = r->child_status;
+
+	if (r->cfg->pause || r->child_pid <= 0) {
+		snprintf(out, size, "no main child (--pause)");
+		return;
+	}
+	if (WIFSIGNALED(status))
+		snprintf(end, sizeof(end), "was killed by %s", signal_name(WTERMSIG(status), name));
+	else
+		snprintf(end, sizeof(end), "exited %d", WEXITSTATUS(status));
+	if (r->stats.first_stop_ns != 0 && r->stats.child_end_ns >= r->stats.first_stop_ns) {
+		format_seconds(r->stats.child_end_ns - r->stats.first_stop_ns, after, sizeof(after));
+		snprintf(out, size, "main child %d %s, %s after the first stop signal",
+			 (int)r->child_pid, end, after);
+	} else {
+		snprintf(out, size, "main child %d %s, with no stop signal sent",
+			 (int)r->child_pid, end);
+	}
+}
+
+void report_print(const struct reaper *r, int code, const char *why)
+{
+	char line[REPORT_LINE_MAX], part[REPORT_LINE_MAX - 32];
+
+	if (!r->cfg->report)
+		return;
+	format_seconds(clock_now_ns() - r->start_ns, part, sizeof(part));
+	snprintf(line, sizeof(line), "runtime %s", part);
+	report_line(line);
+	report_child(r, line, sizeof(line));
+	report_line(line);
+	format_counts(r->stats.received, part, sizeof(part));
+	snprintf(line, sizeof(line), "signals received: %s", part);
+	report_line(line);
+	format_counts(r->stats.forwarded, part, sizeof(part));
+	snprintf(line, sizeof(line), "signals forwarded: %s", part);
+	report_line(line);
+	snprintf(line, sizeof(line),
+		 "processes reaped: %u; left-overs sent TERM: %u; killed by escalation: %u",
+		 r->stats.reaped, r->stats.terminated, r->stats.killed);
+	report_line(line);
+	snprintf(line, sizeof(line), "exit code %d: %s", code, why);
+	report_line(line);
+}

@@ -1,0 +1,15 @@
+/*
+ * report: --report, a short human summary at exit: runtime, how the main
+ * child ended and how long after the first stop signal, signals received
+ * and forwarded, processes reaped, descendants killed by escalation, and
+ * the exit code reaper chose and why. Counting happens only when asked.
+ */
+#ifndef REAPER_REPORT_H
+#define REAPER_REPORT_H
+
+struct reaper;
+
+/* Print the summary on stderr (each line "reaper: report: ..."). */
+void report_print(const struct reaper *r, int code, const char *why);
+
+#endif

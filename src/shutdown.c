@@ -1,0 +1,223 @@
+/*
+ * shutdown: deadlines, the --orphans policy and escalation to KILL.
+ *
+ * Owns: timeout_at_ms, kill_at_ms and the timerfd behind them. Never: a
+ * periodic wake-up (the timer holds one absolute deadline, or none), or a
+ * signal outside reaper's tree (descendants.c decides what is ours).
+ * Invariant: once KILL has been sent, nothing reaper started may survive:
+ * every later reap that leaves children behind sends KILL again.
+ */
+#include "shutdown.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "clock.h"
+#include "descendants.h"
+#include "forward.h"
+#include "log.h"
+#include "parse.h"
+#include "reap.h"
+#include "reaper.h"
+#include "trace.h"
+
+/* The first whole millisecond at or after now + ms: the timer has
+ * millisecond resolution, and a deadline must never fire early. */
+static uint64_t deadline_after(uint64_t from_ns, uint64_t ms)
+{
+	return (from_ns + ms * 1000000u + 999999u) / 1000000u;
+}
+
+/* KILL after_ms from now, unless an earlier KILL is already due. why names
+ * the cause in the log; NULL when the caller has said it already. */
+static void schedule_kill(struct reaper *r, uint64_t after_ms, const char *why)
+{
+	char text[DURATION_TEXT_MAX];
+	uint64_t at = deadline_after(clock_now_ns(), after_ms);
+
+	if (r->kill_sent || (r->kill_at_ms != 0 && r->kill_at_ms <= at))
+		return;
+	r->kill_at_ms = at;
+	if (why != NULL)
+		log_msg(LOG_INFO, "%s; KILL in %s", why, format_duration(after_ms, text));
+}
+
+/* Send signo to every descendant; log, trace and count it. */
+static void escalate(struct reaper *r, int signo)
+{
+	char name[SIGNAME_MAX];
+	int n = descendants_signal(r, signo);
+
+	signal_name(signo, name);
+	if (n < 0) {
+		errno = -n;
+		log_msg(LOG_WARN, "cannot find the processes to %s: %m", name);
+		return;
+	}
+	log_msg(LOG_INFO, "sent %s to %d process%s", name, n, n == 1 ? "" : "es");
+	if (n > 0)
+		trace_event(r, "event=escalate sig=%s left=%d", name, n);
+	if (r->cfg->report)
+		*(signo == SIGKILL ? &r->stats.killed : &r->stats.terminated) += (unsigned)n;
+}
+
+static void kill_everything(struct reaper *r)
+{
+	r->kill_sent = true;
+	escalate(r, SIGKILL);
+}
+
+/* After KILL was sent, a process forked just before it landed may have
+ * come to us: KILL whatever is left again. Not an escalation of its own:
+ * most of what it reaches is already dying, so it is neither counted nor
+ * traced. */
+static void kill_stragglers(const struct reaper *r)
+{
+	int n = descendants_signal(r, SIGKILL);
+
+	if (n < 0) {
+		errno = -n;
+		log_msg(LOG_WARN, "cannot find the processes to KILL: %m");
+	}
+}
+
+void shutdown_start(struct reaper *r)
+{
+	if (r->cfg->timeout_ms != 0)
+		r->timeout_at_ms = deadline_after(r->start_ns, r->cfg->timeout_ms);
+}
+
+void shutdown_after_forward(struct reaper *r, int signo)
+{
+	if (!r->cfg->kill_after_set)
+		return;
+	if (signo == SIGTERM || signo == SIGINT || signo == SIGQUIT || signo == SIGHUP)
+		schedule_kill(r, r->cfg->kill_after_ms, "stop signal forwarded");
+}
+
+static bool main_ended(const struct reaper *r)
+{
+	return r->cfg->pause ? r->exit_requested : r->child_reaped;
+}
+
+/* The main child is gone: what of the descendants it left? */
+static void apply_orphan_policy(struct reaper *r)
+{
+	char text[DURATION_TEXT_MAX];
+	int left = descendants_count(r);
+
+	switch (r->cfg->orphans) {
+	case ORPHANS_TERMINATE:
+		log_msg(LOG_INFO, "%d process%s left: sending TERM, KILL after %s", left,
+			left == 1 ? "" : "es", format_duration(r->cfg->grace_ms, text));
+		escalate(r, SIGTERM);
+		schedule_kill(r, r->cfg->grace_ms, NULL);
+		break;
+	case ORPHANS_WAIT:
+		log_msg(LOG_INFO, "waiting for %d process%s left", left, left == 1 ? "" : "es");
+		break;
+	case ORPHANS_LEAVE:
+		log_msg(LOG_INFO, "leaving %d process%s behind", left, left == 1 ? "" : "es");
+		break;
+	}
+}
+
+void shutdown_after_reap(struct reaper *r)
+{
+	if (r->job_ended) {
+		if (r->kill_sent && r->children_left)
+			kill_stragglers(r);
+		return;
+	}
+	if (!main_ended(r))
+		return;
+	r->job_ended = true;
+	/* children_left must be current; under --pause it was never set, since
+	 * orphans may have come to us without a SIGCHLD yet. */
+	if (r->children_left || r->cfg->pause)
+		reap_drain(r);
+	if (!r->children_left)
+		return;
+	if (r->kill_sent)
+		kill_stragglers(r); /* escalation already ended the grace */
+	else
+		apply_orphan_policy(r);
+}
+
+/* When the next --send is due, in CLOCK_MONOTONIC ms; 0 when none is left. */
+static uint64_t next_send_ms(const struct reaper *r)
+{
+	if (r->next_send >= r->cfg->send_count)
+		return 0;
+	return deadline_after(r->start_ns, r->cfg->sends[r->next_send].at_ms);
+}
+
+size_t shutdown_on_timer(struct reaper *r, int due[], size_t max)
+{
+	size_t count = 0;
+
+	char sig[SIGNAME_MAX], text[DURATION_TEXT_MAX];
+	uint64_t expirations;
+
+	if (read(r->timer_fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
+		log_msg(LOG_WARN, "reading the timer: %m");
+	r->armed_ms = 0; /* one-shot: it has fired */
+	uint64_t now = clock_now_ms();
+	if (r->timeout_at_ms != 0 && now >= r->timeout_at_ms) {
+		r->timeout_at_ms = 0;
+		r->timed_out = true;
+		uint64_t kill_after = r->cfg->kill_after_set ? r->cfg->kill_after_ms
+							     : r->cfg->grace_ms;
+		char kill_text[DURATION_TEXT_MAX];
+		log_msg(LOG_INFO, "timeout of %s expired: sending %s, KILL after %s",
+			format_duration(r->cfg->timeout_ms, text),
+			signal_name(r->cfg->stop_signo, sig), format_duration(kill_after, kill_text));
+		trace_event(r, "event=timeout after=%s sig=%s", text, sig);
+		(void)forward_deliver(r, r->cfg->stop_signo); /* logged there */
+		schedule_kill(r, kill_after, NULL);
+	}
+	if (r->kill_at_ms != 0 && now >= r->kill_at_ms) {
+		r->kill_at_ms = 0;
+		kill_everything(r);
+	}
+	for (uint64_t at; count < max && (at = next_send_ms(r)) != 0 && now >= at;)
+		due[count++] = r->cfg->sends[r->next_send++].signo;
+	return count;
+}
+
+void shutdown_arm(struct reaper *r)
+{
+	uint64_t next = r->timeout_at_ms;
+	uint64_t candidates[] = {r->kill_at_ms, next_send_ms(r)};
+
+	for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++)
+		if (candidates[i] != 0 && (next == 0 || candidates[i] < next))
+			next = candidates[i];
+	if (next == r->armed_ms)
+		return;
+	if (r->timer_fd < 0) {
+		r->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+		if (r->timer_fd < 0) {
+			log_msg(LOG_ERROR, "timerfd_create: %m; deadlines will not fire");
+			return;
+		}
+	}
+	struct itimerspec when = {
+		.it_value = {.tv_sec = (time_t)(next / 1000),
+			     .tv_nsec = (long)(next % 1000) * 1000000},
+	};
+	if (timerfd_settime(r->timer_fd, TFD_TIMER_ABSTIME, &when, NULL) < 0) {
+		log_msg(LOG_ERROR, "timerfd_settime: %m");
+		return;
+	}
+	r->armed_ms = next;
+}
+
+bool shutdown_done(const struct reaper *r)
+{
+	return r->job_ended && (r->cfg->orphans == ORPHANS_LEAVE || !r->children_left);
+}

@@ -1,0 +1,41 @@
+/*
+ * shutdown: the deadlines (--timeout, --kill-after, --grace, --send) and the end of
+ * a job: what happens to descendants left when the main child exits
+ * (--orphans), and escalation to KILL.
+ *
+ * Deadlines live in one timerfd set to the earliest of them (absolute,
+ * CLOCK_MONOTONIC) or disarmed; it is created only when a first deadline is
+ * armed, so a run with nothing due adds no descriptor and no wake-up.
+ */
+#ifndef REAPER_SHUTDOWN_H
+#define REAPER_SHUTDOWN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct reaper;
+
+/* The job has started: arm --timeout. */
+void shutdown_start(struct reaper *r);
+
+/* signo (as delivered) went to the job: after a stop signal (TERM, INT,
+ * QUIT, HUP) arm the --kill-after deadline. */
+void shutdown_after_forward(struct reaper *r, int signo);
+
+/* After reaping: when the main child has just ended (or --pause was told to
+ * stop), apply --orphans to what is left; once KILL was sent, KILL again
+ * whatever has appeared since. */
+void shutdown_after_reap(struct reaper *r);
+
+/* The timerfd is readable: act on every deadline that has passed. Returns
+ * how many --send signals are now due, written in order into due (at most
+ * max); the caller treats them as received. */
+size_t shutdown_on_timer(struct reaper *r, int due[], size_t max);
+
+/* Point the timerfd at the earliest deadline, or disarm it. */
+void shutdown_arm(struct reaper *r);
+
+/* true when reaper may exit now. */
+bool shutdown_done(const struct reaper *r);
+
+#endif

@@ -1,0 +1,26 @@
+/*
+ * spawn: starts COMMAND as the main child.
+ *
+ * Everything is prepared before fork (PATH candidates, the environment with
+ * LISTEN_PID, the /bin/sh fallback); the child runs only a short line of
+ * system calls and reports a failure as {step, errno} over a close-on-exec
+ * pipe. EOF on that pipe means exec succeeded.
+ */
+#ifndef REAPER_SPAWN_H
+#define REAPER_SPAWN_H
+
+struct privs;
+struct reaper;
+
+/*
+ * Fork and exec r->cfg->argv with the privileges prepared in privs. The
+ * child is leader of a new process group, or of a new session (no
+ * controlling terminal) when privs->new_session. On success sets r->child_pid and
+ * r->child_pidfd (-1 where the kernel has no pidfd_open) and returns 0.
+ * When the command cannot run, logs one line naming it and returns the exit
+ * code reaper must end with: 127 (not found), 126 (not executable), 125
+ * (set-up failed). The failed child has been reaped.
+ */
+int spawn_child(struct reaper *r, char *const envp[], const struct privs *privs);
+
+#endif

@@ -1,0 +1,216 @@
+/*
+ * check_badvalues: every value-taking option of issue 3 rejects negative,
+ * garbage and overflowing values with exit 125 and one line on stderr
+ * naming the option, or the variable when the value came from the
+ * environment (issue 3, test 9; DESIGN.md, "Exit status"):
+ *
+ *   reaper: --timeout: invalid value '-1' (expected a duration such as ...); see 'reaper --help'
+ *   reaper: REAPER_TIMEOUT: invalid value '-1' (expected ...); see 'reaper --help'
+ *
+ * Each bad value goes through every way to give it: --name=VALUE,
+ * --name VALUE, the short option where there is one (the message still
+ * names the long one), and REAPER_NAME=VALUE. The command is printargs,
+ * so an empty stdout also shows it never ran.
+ *
+ * Last, --isolate where a PID namespace cannot be made (an unprivileged
+ * user, through setpriv): 125 and a line that says what to do.
+ */
+#define _GNU_SOURCE
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define EXIT_MS 10000
+
+static const char *const bad_durations[] = {
+	"-1", "-5s", "-0.5s",                               /* negative */
+	"abc", "10x", "1.s", ".5s", "1e3", "5 s", "",       /* garbage */
+	"99999999999999999999", "18446744073709551616ms",    /* overflow */
+	"9999999999h", "1099511627777ms",
+	NULL,
+};
+static const char *const bad_stop_signals[] = {
+	"-1", "-15",                                         /* negative */
+	"FOO", "SIGFOO", "TERM2", "RTMIN+x", "", "0",        /* garbage, or no signal */
+	"65", "RTMIN+99", "4294967311", "99999999999999999999", /* overflow */
+	NULL,
+};
+static const char *const bad_pdeathsigs[] = {
+	"-1", "-9",
+	"FOO", "nonee", "KILL9", "",
+	"65", "RTMAX-99", "4294967305", "99999999999999999999",
+	NULL,
+};
+static const char *const bad_orphans[] = {
+	"-1",
+	"kill", "terminate,wait", "", "0",
+	"99999999999999999999",
+	NULL,
+};
+static const char *const bad_booleans[] = {
+	"-1",
+	"maybe", "2", "yes please",
+	"99999999999999999999",
+	NULL,
+};
+
+static const struct option_values {
+	const char *option;     /* the long option, or NULL (environment only) */
+	char short_letter;      /* its short form, or 0 */
+	const char *variable;   /* its REAPER_* variable */
+	const char *const *values;
+} options[] = {
+	{ "--orphans", 0, "REAPER_ORPHANS", bad_orphans },
+	{ "--grace", 0, "REAPER_GRACE", bad_durations },
+	{ "--timeout", 't', "REAPER_TIMEOUT", bad_durations },
+	{ "--kill-after", 'k', "REAPER_KILL_AFTER", bad_durations },
+	{ "--stop-signal", 0, "REAPER_STOP_SIGNAL", bad_stop_signals },
+	{ "--child-pdeathsig", 0, "REAPER_CHILD_PDEATHSIG", bad_pdeathsigs },
+	{ NULL, 0, "REAPER_ISOLATE", bad_booleans }, /* --isolate takes no value */
+};
+#define N_OPTIONS (int)(sizeof options / sizeof options[0])
+
+enum form { FORM_EQUALS, FORM_SEPARATE, FORM_SHORT, FORM_ENV };
+
+struct bad_case {
+	const struct option_values *opt;
+	const char *value;
+	enum form form;
+};
+
+/* Every (option, value, form), built once by test_suite. */
+static struct bad_case cases[512];
+static int n_cases;
+
+/* Runs before any test, where ck_assert cannot report: abort instead. */
+static void add_case(const struct option_values *opt, const char *value, enum form form)
+{
+	if (n_cases == (int)(sizeof cases / sizeof cases[0])) {
+		fprintf(stderr, "check_badvalues: more than %d cases\n", n_cases);
+		abort();
+	}
+	cases[n_cases++] = (struct bad_case){ opt, value, form };
+}
+
+static void build_cases(void)
+{
+	n_cases = 0;
+	for (int i = 0; i < N_OPTIONS; i++) {
+		const struct option_values *opt = &options[i];
+		for (const char *const *v = opt->values; *v != NULL; v++) {
+			if (opt->option != NULL) {
+				add_case(opt, *v, FORM_EQUALS);
+				add_case(opt, *v, FORM_SEPARATE);
+			}
+			if (opt->short_letter != 0)
+				add_case(opt, *v, FORM_SHORT);
+			add_case(opt, *v, FORM_ENV);
+		}
+	}
+}
+
+START_TEST(test_bad_value)
+{
+	const struct bad_case *c = &cases[_i];
+	char assignment[256], short_opt[3] = { '-', c->opt->short_letter, '\0' };
+	char *env[] = { assignment, NULL };
+	char *argv[8];
+	int argc = 0;
+	argv[argc++] = (char *)reaper_path();
+	switch (c->form) {
+	case FORM_EQUALS:
+		snprintf(assignment, sizeof assignment, "%s=%s", c->opt->option, c->value);
+		argv[argc++] = assignment;
+		break;
+	case FORM_SEPARATE:
+		argv[argc++] = (char *)c->opt->option;
+		argv[argc++] = (char *)c->value;
+		break;
+	case FORM_SHORT:
+		argv[argc++] = short_opt;
+		argv[argc++] = (char *)c->value;
+		break;
+	case FORM_ENV:
+		snprintf(assignment, sizeof assignment, "%s=%s", c->opt->variable, c->value);
+		break;
+	}
+	argv[argc++] = (char *)helper_path("printargs");
+	argv[argc] = NULL;
+	struct run_opts opts = { .env_add = c->form == FORM_ENV ? env : NULL };
+	const char *named = c->form == FORM_ENV ? c->opt->variable : c->opt->option;
+	char context[128];
+	snprintf(context, sizeof context, "%s '%s'%s", named, c->value,
+		 c->form == FORM_SHORT ? " (short option)" : "");
+
+	struct run r;
+	run_start(&r, RUN_HOST, argv, &opts);
+	int got = run_wait(&r, EXIT_MS);
+	ck_assert_msg(got == 125, "%s: exit %d; stderr: %s", context, got, r.err);
+	ck_assert_msg(r.out_len == 0, "%s: the command ran: %s", context, r.out);
+	char want[256];
+	snprintf(want, sizeof want, "reaper: %s: invalid value '%s' (expected ", named, c->value);
+	ck_assert_msg(strncmp(r.err, want, strlen(want)) == 0, "%s: stderr [%s], want it to start [%s]",
+		      context, r.err, want);
+	const char *end = "; see 'reaper --help'\n";
+	ck_assert_msg(r.err_len > strlen(end) &&
+			      strcmp(r.err + r.err_len - strlen(end), end) == 0 &&
+			      strchr(r.err, '\n') == r.err + r.err_len - 1,
+		      "%s: stderr is not one line ending [%s]: [%s]", context, end, r.err);
+}
+END_TEST
+
+/* setpriv(1) from PATH into path; false if there is none. */
+static bool find_setpriv(char *path, size_t size)
+{
+	const char *dirs = getenv("PATH");
+	if (dirs == NULL || *dirs == '\0')
+		dirs = "/usr/local/bin:/usr/bin:/bin";
+	while (*dirs != '\0') {
+		size_t len = strcspn(dirs, ":");
+		int n = snprintf(path, size, "%.*s/setpriv", (int)len, dirs);
+		if (n > 0 && (size_t)n < size && access(path, X_OK) == 0)
+			return true;
+		dirs += len + (dirs[len] == ':');
+	}
+	return false;
+}
+
+/* --isolate as nobody: no PID namespace, so 125 and one line that says
+ * what it needs; the command never runs. */
+START_TEST(test_isolate_without_privilege)
+{
+	char setpriv[4096];
+	if (geteuid() != 0 || !find_setpriv(setpriv, sizeof setpriv)) {
+		fprintf(stderr, "check_badvalues: skipping the unprivileged --isolate case: it needs "
+				"root and setpriv(1) to become nobody\n");
+		return;
+	}
+	char *argv[] = { setpriv, "--reuid=65534", "--regid=65534", "--clear-groups",
+			 (char *)reaper_path(), "--isolate", (char *)helper_path("printargs"), NULL };
+	struct run r;
+	run_start(&r, RUN_HOST, argv, NULL);
+	int got = run_wait(&r, EXIT_MS);
+	ck_assert_msg(got == 125, "exit %d; stderr: %s", got, r.err);
+	ck_assert_msg(r.out_len == 0, "the command ran: %s", r.out);
+	ck_assert_msg(strncmp(r.err, "reaper: --isolate: ", 19) == 0 &&
+			      strstr(r.err, "CAP_SYS_ADMIN") != NULL &&
+			      strchr(r.err, '\n') == r.err + r.err_len - 1,
+		      "stderr: [%s]", r.err);
+}
+END_TEST
+
+Suite *test_suite(void)
+{
+	build_cases();
+	Suite *s = suite_create("badvalues");
+	TCase *tc = tcase_create("bad values");
+	tcase_set_timeout(tc, 30);
+	tcase_add_loop_test(tc, test_bad_value, 0, n_cases);
+	tcase_add_test(tc, test_isolate_without_privilege);
+	suite_add_tcase(s, tc);
+	return s;
+}

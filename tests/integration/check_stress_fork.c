@@ -1,0 +1,142 @@
+/*
+ * check_stress_fork: a fork storm of 50000 short-lived orphans leaves no
+ * zombie and does not grow reaper's memory (issue 8, stress test 2;
+ * STYLE.md "no allocation once the loop runs, so memory stays flat under
+ * fork storms").
+ *
+ * The main child is tests/helpers/orphanstream: told "N" on stdin, it
+ * makes N orphans as fast as it can (batches of 1000 children that exit
+ * at once, under a middle process that exits without reaping them) and
+ * prints "made TOTAL". Reaper gets them all, live or already zombies.
+ *
+ * First a warm-up of 1000 orphans, so that the code paths of reaping are
+ * paged in; then reaper's VmRSS (/proc/<pid>/status, as the host sees
+ * it); then 50000 more orphans. After each burst every orphan must be
+ * gone (no zombie and no process below reaper but the main child, looked
+ * up through /proc until a deadline), and after the storm VmRSS may have
+ * grown by RSS_SLACK_KB at most: a leak of even two bytes per orphan
+ * would show. At the end, --report must count exactly the 51000 orphans
+ * and the main child as reaped by reaper, and reaper exits with the main
+ * child's code. As PID 1 of a new namespace and on the host.
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define LINE_MS 10000
+#define STORM_MS 90000
+#define SETTLE_MS 20000
+#define WARMUP 1000
+#define STORM 50000
+#define RSS_SLACK_KB 64
+#define JOB_CODE 5
+
+static const enum run_where fork_wheres[] = { RUN_PID1, RUN_HOST };
+
+static const char *fork_where_name(enum run_where where)
+{
+	return where == RUN_PID1 ? "as PID 1" : "on the host";
+}
+
+/* VmRSS of pid in kB, from /proc/<pid>/status. */
+static long vm_rss_kb(pid_t pid)
+{
+	char path[64], buf[4096];
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "re");
+	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	const char *field = strstr(buf, "\nVmRSS:");
+	ck_assert_msg(field != NULL, "no VmRSS in %s", path);
+	char *end;
+	long kb = strtol(field + strlen("\nVmRSS:"), &end, 10);
+	ck_assert_msg(end != field + strlen("\nVmRSS:") && kb > 0, "bad VmRSS in %s", path);
+	return kb;
+}
+
+/* Poll /proc until reaper has no zombie and no descendant but the main
+ * child; fail at the deadline with what was last seen. */
+static void await_only_child(struct run *r, pid_t reaper, const char *when)
+{
+	long long deadline = now_ms() + SETTLE_MS;
+	int zombies, total;
+	for (;;) {
+		zombies = count_zombies_below(reaper);
+		total = count_descendants(reaper);
+		if (zombies == 0 && total == 1)
+			return;
+		if (now_ms() >= deadline)
+			break;
+		run_pump(r, 1); /* only /proc can tell: look again soon */
+	}
+	ck_abort_msg("%s: %d zombies and %d processes below reaper after %d ms; want 0 and 1\n"
+		     "--- stderr:\n%.2000s", when, zombies, total, SETTLE_MS, r->err);
+}
+
+static void burst(struct run *r, long count, long total)
+{
+	char cmd[32], want[32];
+	snprintf(cmd, sizeof cmd, "%ld\n", count);
+	snprintf(want, sizeof want, "made %ld", total);
+	size_t len = strlen(cmd);
+	ck_assert_int_eq(write(r->stdin_fd, cmd, len), (ssize_t)len);
+	ck_assert_msg(run_expect_line(r, want, STORM_MS), "no \"%s\" within %d ms\n"
+		      "--- stdout:\n%s\n--- stderr:\n%s", want, STORM_MS, r->out, r->err);
+}
+
+START_TEST(test_fork_storm)
+{
+	enum run_where where = fork_wheres[_i];
+	char *argv[] = { (char *)reaper_path(), "--report", "--",
+			 (char *)helper_path("orphanstream"), "--exit", "5", NULL };
+	struct run_opts opts = { .pipe_stdin = true };
+	struct run r;
+	run_start(&r, where, argv, &opts);
+	ck_assert_msg(run_expect_prefix(&r, "ready ", NULL, 0, LINE_MS), "no ready line: %s",
+		      r.err);
+	pid_t reaper = run_reaper_pid(&r, LINE_MS);
+
+	burst(&r, WARMUP, WARMUP);
+	await_only_child(&r, reaper, "after the warm-up");
+	long before = vm_rss_kb(reaper);
+
+	long long start = now_ms();
+	burst(&r, STORM, WARMUP + STORM);
+	await_only_child(&r, reaper, "after the storm");
+	long long took = now_ms() - start;
+	long after = vm_rss_kb(reaper);
+	fprintf(stderr, "stress_fork %s: %d orphans in %lld ms, VmRSS %ld kB -> %ld kB\n",
+		fork_where_name(where), STORM, took, before, after);
+	ck_assert_msg(after - before <= RSS_SLACK_KB,
+		      "%s: reaper's VmRSS grew from %ld kB to %ld kB over %d orphans",
+		      fork_where_name(where), before, after, STORM);
+
+	ck_assert_int_eq(write(r.stdin_fd, "exit\n", 5), 5);
+	int code = run_wait(&r, LINE_MS);
+	ck_assert_msg(code == JOB_CODE, "%s: reaper exited %d, want the main child's %d\n%s",
+		      fork_where_name(where), code, JOB_CODE, r.err);
+	char want[96];
+	snprintf(want, sizeof want, "reaper: report: processes reaped: %d;",
+		 WARMUP + STORM + 1);
+	ck_assert_msg(strstr(r.err, want) != NULL, "%s: want \"%s\" in\n%s",
+		      fork_where_name(where), want, r.err);
+	ck_assert_int_eq(r.leftovers, 0);
+}
+END_TEST
+
+Suite *test_suite(void)
+{
+	Suite *s = suite_create("stress_fork");
+	TCase *tc = tcase_create("fork storm");
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, test_fork_storm, 0, 2);
+	suite_add_tcase(s, tc);
+	return s;
+}

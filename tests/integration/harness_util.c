@@ -1,0 +1,170 @@
+/*
+ * harness_util: see harness_util.h. Test-side helpers only: each either
+ * succeeds or fails the running test; none keeps state between calls.
+ */
+#define _GNU_SOURCE
+#include "harness_util.h"
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <unistd.h>
+
+const enum run_where wheres[N_WHERES] = { RUN_PID1, RUN_HOST };
+
+const char *where_name(enum run_where where)
+{
+	return where == RUN_PID1 ? "PID 1" : "host";
+}
+
+void test_skip(const char *why)
+{
+	fprintf(stderr, "SKIP %s: %s\n", tcase_name(), why);
+}
+
+const char *find_program(const char *name, char *buf, size_t size)
+{
+	const char *path = getenv("PATH");
+	if (path == NULL || *path == '\0')
+		path = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
+	while (*path != '\0') {
+		size_t len = strcspn(path, ":");
+		int n = snprintf(buf, size, "%.*s/%s", (int)len, path, name);
+		if (len > 0 && n > 0 && (size_t)n < size && access(buf, X_OK) == 0)
+			return buf;
+		path += len;
+		if (*path == ':')
+			path++;
+	}
+	return NULL;
+}
+
+void build_argv(char **argv, size_t size, const char *program, const char *const *opts,
+		const char *const *cmd)
+{
+	size_t argc = 0;
+	ck_assert(size > 0);
+	argv[argc++] = (char *)program;
+	for (size_t i = 0; opts != NULL && opts[i] != NULL; i++) {
+		ck_assert_msg(argc < size, "argv of %zu entries too short", size);
+		argv[argc++] = (char *)opts[i];
+	}
+	ck_assert_msg(argc < size, "argv of %zu entries too short", size);
+	argv[argc++] = "--";
+	for (size_t i = 0; cmd[i] != NULL; i++) {
+		ck_assert_msg(argc < size, "argv of %zu entries too short", size);
+		argv[argc++] = (char *)cmd[i];
+	}
+	ck_assert_msg(argc < size, "argv of %zu entries too short", size);
+	argv[argc] = NULL;
+}
+
+void make_tmpdir(char *dir, size_t size, const char *tag)
+{
+	int n = snprintf(dir, size, "/tmp/reaper-%s-XXXXXX", tag);
+	ck_assert_msg(n > 0 && (size_t)n < size, "temporary directory name for %s too long", tag);
+	ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp: %s", strerror(errno));
+}
+
+int open_pidfd(pid_t pid)
+{
+	int fd = pidfd_open(pid, 0);
+	ck_assert_msg(fd >= 0, "pidfd_open %d: %s", (int)pid, strerror(errno));
+	return fd;
+}
+
+bool pidfd_gone(int pidfd)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+	int n = poll(&p, 1, 0);
+	ck_assert_msg(n >= 0, "poll pidfd: %s", strerror(errno));
+	return n > 0;
+}
+
+void await_gone(struct run *r, int pidfd, const char *what, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	while (!pidfd_gone(pidfd)) {
+		long long left = deadline - now_ms();
+		ck_assert_msg(left > 0, "%s still running after %d ms; stdout: %s; stderr: %s", what,
+			      timeout_ms, r->out, r->err);
+		run_pump(r, left < 20 ? (int)left : 20);
+	}
+}
+
+long line_field(const char *line, int field, long min)
+{
+	const char *p = line;
+	for (int i = 0; i < field && p != NULL; i++) {
+		p = strchr(p, ' ');
+		if (p != NULL)
+			p++;
+	}
+	ck_assert_msg(p != NULL, "no field %d in '%s'", field, line);
+	char *end;
+	errno = 0;
+	long v = strtol(p, &end, 10);
+	ck_assert_msg(errno == 0 && end != p && (*end == ' ' || *end == '\0' || *end == '\n') &&
+			      v >= min && v < 1L << 30,
+		      "field %d of '%s' is not a pid", field, line);
+	return v;
+}
+
+void open_pty(int *master_fd, int *slave_fd)
+{
+	ck_assert_msg(openpty(master_fd, slave_fd, NULL, NULL, NULL) == 0, "openpty: %s",
+		      strerror(errno));
+	ck_assert_msg(fcntl(*master_fd, F_SETFD, FD_CLOEXEC) == 0 &&
+			      fcntl(*slave_fd, F_SETFD, FD_CLOEXEC) == 0,
+		      "FD_CLOEXEC: %s", strerror(errno));
+}
+
+pid_t only_child(pid_t pid)
+{
+	char path[64], buf[256];
+	snprintf(path, sizeof path, "/proc/%ld/task/%ld/children", (long)pid, (long)pid);
+	FILE *f = fopen(path, "re");
+	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	long child = 0;
+	char extra;
+	ck_assert_msg(sscanf(buf, "%ld %c", &child, &extra) == 1 && child > 0,
+		      "process %ld should have one child, has \"%s\"", (long)pid, buf);
+	return (pid_t)child;
+}
+
+bool find_value(const char *text, const char *key, char *buf, size_t size)
+{
+	size_t key_len = strlen(key);
+	for (const char *p = text; *p != '\0';) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl != NULL ? (size_t)(nl - p) : strlen(p);
+		if (len > 0 && p[len - 1] == '\r')
+			len--;
+		if (len >= key_len && memcmp(p, key, key_len) == 0 &&
+		    (len == key_len || p[key_len] == ' ')) {
+			size_t off = len == key_len ? key_len : key_len + 1;
+			snprintf(buf, size, "%.*s", (int)(len - off), p + off);
+			return true;
+		}
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+	}
+	return false;
+}
+
+void showprivs_value(const char *text, const char *key, char *buf, size_t size,
+		     const char *what)
+{
+	ck_assert_msg(find_value(text, key, buf, size), "%s: showprivs printed no '%s' line:\n%s",
+		      what, key, text);
+}
