@@ -16,7 +16,14 @@
 #include "parse.h"
 #include "reaper.h"
 
-#define REPORT_LINE_MAX 480
+/*
+ * Long enough for the longest counts line: every signal number with the
+ * longest name and a full counter ("RTMIN+30 4294967295, "), and still
+ * below PIPE_BUF, so each line stays one atomic write.
+ */
+#define COUNT_TEXT_MAX (SIGNAME_MAX + 1 + 10 + 2)
+#define REPORT_LINE_MAX (NSIG * COUNT_TEXT_MAX + 64)
+_Static_assert(REPORT_LINE_MAX + 32 <= 4096, "a report line must fit in PIPE_BUF");
 
 static void report_line(const char *text)
 {
@@ -79,7 +86,7 @@ static void report_child(const struct reaper *r, char *out, size_t size)
 
 void report_print(const struct reaper *r, int code, const char *why)
 {
-	char line[REPORT_LINE_MAX], part[REPORT_LINE_MAX - 32];
+	char line[REPORT_LINE_MAX], part[NSIG * COUNT_TEXT_MAX];
 
 	if (!r->cfg->report)
 		return;

@@ -46,7 +46,7 @@
 #define N_PLAIN 4
 
 struct report {
-	char line[REPORT_LINES][512]; /* without the prefix */
+	char line[REPORT_LINES][2048]; /* without the prefix */
 	long long runtime_ms;
 	long long after_stop_ms;      /* -1: "with no stop signal sent" */
 };
@@ -136,7 +136,7 @@ static void assert_line(const struct report *rep, int i, const char *want, const
 static void assert_figures(const struct report *rep, const struct run *r, const char *received,
 			   const char *forwarded, const char *counts, const char *exit_line)
 {
-	char want[512];
+	char want[2048];
 	snprintf(want, sizeof want, "signals received: %s", received);
 	assert_line(rep, 2, want, r);
 	snprintf(want, sizeof want, "signals forwarded: %s", forwarded);
@@ -221,6 +221,75 @@ START_TEST(test_report_signals)
 		       "processes reaped: 1; left-overs sent TERM: 0; killed by escalation: 0",
 		       expect_3 ? "exit code 0: the main child's 3 is expected (-e)"
 				: "exit code 3: the main child's exit code");
+}
+END_TEST
+
+/* ---- many kinds of signal ---------------------------------------------- */
+
+#define RT_SENDS 100
+
+/* Wait until the recorder has printed "sig signo" count times. */
+static void await_recorded(struct run *r, int signo, int count)
+{
+	char seen[32];
+	snprintf(seen, sizeof seen, "sig %d", signo);
+	long long deadline = now_ms() + LINE_MS;
+	while (run_count_lines(r, seen) < count && now_ms() < deadline)
+		run_pump(r, 50);
+	ck_assert_msg(run_count_lines(r, seen) == count,
+		      "the recorder saw signal %d %d times, want %d; stderr:\n%s", signo,
+		      run_count_lines(r, seen), count, r->err);
+}
+
+/* Some standard signals once, every real-time signal RT_SENDS times, then
+ * TERM: the counts lines list every kind in full (they were once cut off
+ * after ~450 characters). */
+START_TEST(test_report_many_kinds)
+{
+	enum run_where where = wheres[_i];
+	char *argv[] = { (char *)reaper_path(), "--report", "--",
+			 (char *)helper_path("sigrecorder"), "--exit-on", "TERM", NULL };
+	static const struct {
+		int signo;
+		const char *name;
+	} standard[] = { /* in signal-number order, as the report lists them */
+		{ SIGHUP, "HUP" },   { SIGUSR1, "USR1" }, { SIGUSR2, "USR2" },  { SIGALRM, "ALRM" },
+		{ SIGTERM, "TERM" }, { SIGURG, "URG" },   { SIGWINCH, "WINCH" },
+	};
+	struct run r;
+	run_start(&r, where, argv, NULL);
+	ck_assert_msg(run_expect_prefix(&r, "ready ", NULL, 0, LINE_MS),
+		      "as %s: the recorder never said ready; stderr:\n%s", where_name(where), r.err);
+	char counts[2048];
+	size_t len = 0;
+	for (size_t i = 0; i < sizeof standard / sizeof standard[0]; i++) {
+		if (standard[i].signo != SIGTERM) { /* TERM ends the recorder: last */
+			run_signal(&r, standard[i].signo);
+			await_recorded(&r, standard[i].signo, 1);
+		}
+		len += (size_t)snprintf(counts + len, sizeof counts - len, "%s%s 1",
+					len > 0 ? ", " : "", standard[i].name);
+	}
+	for (int signo = SIGRTMIN; signo <= SIGRTMAX; signo++) {
+		for (int i = 0; i < RT_SENDS; i++)
+			run_signal(&r, signo);
+		await_recorded(&r, signo, RT_SENDS);
+		char name[16] = "RTMIN";
+		if (signo > SIGRTMIN)
+			snprintf(name, sizeof name, "RTMIN+%d", signo - SIGRTMIN);
+		len += (size_t)snprintf(counts + len, sizeof counts - len, ", %s %d", name,
+					RT_SENDS);
+	}
+	ck_assert(len > 460 && len < sizeof counts - 1);
+	run_signal(&r, SIGTERM);
+	int code = run_wait(&r, RUN_MS);
+	ck_assert_msg(code == 0, "as %s: reaper exited %d; stderr:\n%s", where_name(where), code,
+		      r.err);
+	struct report rep;
+	take_report(&r, number_after(&r, "ready "), "exited 0", true, &rep);
+	assert_figures(&rep, &r, counts, counts,
+		       "processes reaped: 1; left-overs sent TERM: 0; killed by escalation: 0",
+		       "exit code 0: the main child's exit code");
 }
 END_TEST
 
@@ -316,8 +385,16 @@ START_TEST(test_report_timeout)
 	enum run_where where = wheres[_i];
 	char *argv[] = { (char *)reaper_path(), "--report", "--timeout", "200ms", "--",
 			 (char *)helper_path("sigrecorder"), "--exit-on", "TERM", NULL };
+	/* The job starts with TERM blocked (reaper hands its starting mask on),
+	 * so a timeout that fires before the recorder has set up its signalfd,
+	 * as on a loaded machine, still reaches it as a recorded signal. */
+	sigset_t term;
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	struct run_opts opts = { .mask = &term };
 	struct run r;
-	int code = run_simple(&r, where, argv, RUN_MS);
+	run_start(&r, where, argv, &opts);
+	int code = run_wait(&r, RUN_MS);
 	ck_assert_msg(code == 124, "as %s: reaper exited %d; stderr:\n%s", where_name(where), code,
 		      r.err);
 	struct report rep;
@@ -347,6 +424,7 @@ Suite *test_suite(void)
 	TCase *tc = tcase_create("figures");
 	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, test_report_signals, 0, 2 * N_WHERES);
+	tcase_add_loop_test(tc, test_report_many_kinds, 0, N_WHERES);
 	tcase_add_loop_test(tc, test_report_leftovers, 0, N_WHERES);
 	tcase_add_loop_test(tc, test_report_escalation, 0, N_WHERES);
 	tcase_add_loop_test(tc, test_report_timeout, 0, N_WHERES);
