@@ -61,22 +61,45 @@ static pid_t parse_pid(const char *text)
 	return (pid_t)v;
 }
 
-/* Parent and state of pid from /proc/<pid>/stat; false when it is gone.
- * The command name may hold spaces and ')', so we parse after the last ')'. */
-static bool read_stat(pid_t pid, pid_t *ppid, char *state)
+/* Paths under /proc are formatted by hand: this runs for every process
+ * a walk meets, and snprintf would be the costliest part of it. */
+#define PROC_PATH_MAX 64
+
+/* Append text at p; returns the new end. */
+static char *put_text(char *p, const char *text)
 {
-	char path[32], buf[512];
+	size_t len = strlen(text);
+	memcpy(p, text, len + 1);
+	return p + len;
+}
+
+/* Append the decimal digits of v at p; returns the new end. */
+static char *put_pid(char *p, pid_t pid)
+{
 	char digits[12];
 	int n = 0;
 
 	for (unsigned v = (unsigned)pid; v != 0 || n == 0; v /= 10)
 		digits[n++] = (char)('0' + v % 10);
-	char *p = path;
-	memcpy(p, "/proc/", 6);
-	p += 6;
 	while (n > 0)
 		*p++ = digits[--n];
-	memcpy(p, "/stat", 6);
+	*p = '\0';
+	return p;
+}
+
+/* "/proc/<pid><tail>" into path. */
+static void proc_path(char path[PROC_PATH_MAX], pid_t pid, const char *tail)
+{
+	(void)put_text(put_pid(put_text(path, "/proc/"), pid), tail);
+}
+
+/* Parent and state of pid from /proc/<pid>/stat; false when it is gone.
+ * The command name may hold spaces and ')', so we parse after the last ')'. */
+static bool read_stat(pid_t pid, pid_t *ppid, char *state)
+{
+	char path[PROC_PATH_MAX], buf[512];
+
+	proc_path(path, pid, "/stat");
 	if (read_small_file(path, buf, sizeof(buf)) < 0)
 		return false;
 	char *close_paren = strrchr(buf, ')');
@@ -137,37 +160,164 @@ static bool signal_if_ours(pid_t pid, pid_t self, int signo)
 	return sent;
 }
 
-/* Visit every numeric /proc entry but self. signo 0 counts live
- * descendants; otherwise signals them. */
-static int walk(int signo)
+/* Read the directory dir with getdents64 and call visit(pid, arg) for
+ * every entry named by a number, self excepted; stop at the first visit
+ * that returns false. Returns 0, -errno, or 1 when a visit stopped it. */
+static int for_each_numbered(int dir, pid_t self, bool (*visit)(pid_t, void *), void *arg)
 {
-	pid_t self = proc_self();
-	if (self < 0)
-		return -ENOENT;
-	int dir = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dir < 0)
-		return -errno;
-
 	char buf[4096] __attribute__((aligned(8)));
-	int found = 0;
 	long n;
+
 	while ((n = syscall(SYS_getdents64, dir, buf, sizeof(buf))) > 0) {
 		for (long off = 0; off < n;) {
 			struct linux_dirent64 *e = (struct linux_dirent64 *)(buf + off);
 			off += e->d_reclen;
 			pid_t pid = parse_pid(e->d_name);
-			if (pid <= 0 || pid == self)
-				continue;
-			char state = '?';
-			if (signo != 0)
-				found += signal_if_ours(pid, self, signo);
-			else
-				found += is_descendant(pid, self, &state) && state != 'Z';
+			if (pid > 0 && pid != self && !visit(pid, arg))
+				return 1;
 		}
 	}
-	int err = n < 0 ? -errno : 0;
-	(void)close(dir);
-	return err < 0 ? err : found;
+	return n < 0 ? -errno : 0;
+}
+
+/* ---- acting on one process ---------------------------------------------- */
+
+struct action {
+	pid_t self;
+	int signo; /* 0: count */
+	int found;
+};
+
+/* Signal (or count) pid when it is a live descendant. Always goes on. */
+static bool act_on(pid_t pid, void *arg)
+{
+	struct action *a = arg;
+	char state = '?';
+
+	if (a->signo != 0)
+		a->found += signal_if_ours(pid, a->self, a->signo);
+	else
+		a->found += is_descendant(pid, a->self, &state) && state != 'Z';
+	return true;
+}
+
+/* Every numeric /proc entry: costs in proportion to every process this
+ * /proc shows, however few are ours. */
+static int act_on_all_of_proc(struct action *a)
+{
+	int dir = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return -errno;
+	int err = for_each_numbered(dir, a->self, act_on, a);
+	(void)close(dir); /* read-only */
+	return err < 0 ? err : a->found;
+}
+
+/* ---- reaper's own tree, through the kernel's child lists --------------- */
+
+/* Up to TREE_MAX processes are found through /proc/<pid>/task/<tid>/children,
+ * which costs in proportion to reaper's own tree; a bigger tree, or a kernel
+ * without those lists (CONFIG_PROC_CHILDREN), is found through all of /proc
+ * instead. The lists are read before any process is signalled; what is
+ * forked meanwhile is found by the next walk, as with /proc. */
+#define TREE_MAX 4096
+
+struct tree {
+	pid_t pid[TREE_MAX];
+	int n;
+	int task_dir; /* while listing one process's threads */
+};
+
+/* Append the pids listed in the child-list file fd. false when the tree
+ * is full. */
+static bool add_children(struct tree *t, int fd)
+{
+	char buf[512];
+	long pid = -1; /* the pid being parsed, -1 between pids */
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR)) {
+		for (ssize_t i = 0; i < n; i++) { /* a pid may go on in the next chunk */
+			if (buf[i] >= '0' && buf[i] <= '9') {
+				pid = (pid < 0 ? 0 : pid) * 10 + (buf[i] - '0');
+				if (pid > INT32_MAX)
+					pid = INT32_MAX;
+				continue;
+			}
+			if (pid > 0) {
+				if (t->n == TREE_MAX)
+					return false;
+				t->pid[t->n++] = (pid_t)pid;
+			}
+			pid = -1;
+		}
+	}
+	/* The kernel ends the list with a space, so no pid is left pending. */
+	return true;
+}
+
+/* Append the children of one thread, "<tid>/children" under t->task_dir.
+ * false when the tree is full. A thread that is gone lists nothing. */
+static bool add_children_of_task(pid_t tid, void *arg)
+{
+	struct tree *t = arg;
+	char path[PROC_PATH_MAX];
+
+	(void)put_text(put_pid(path, tid), "/children");
+	int fd = openat(t->task_dir, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return true;
+	bool room = add_children(t, fd);
+	(void)close(fd); /* read-only */
+	return room;
+}
+
+/* Whether this kernel keeps child lists (CONFIG_PROC_CHILDREN): reaper's
+ * own, for its only thread, is there when any is. */
+static bool have_child_lists(pid_t self)
+{
+	char path[PROC_PATH_MAX];
+
+	proc_path(path, self, "/task/");
+	(void)put_text(put_pid(path + strlen(path), self), "/children");
+	return access(path, R_OK) == 0;
+}
+
+/* Fill t with the processes below self, breadth first. false when the
+ * kernel has no child lists or the tree does not fit. */
+static bool list_tree(struct tree *t, pid_t self)
+{
+	char path[PROC_PATH_MAX];
+
+	if (!have_child_lists(self))
+		return false;
+	t->pid[0] = self;
+	t->n = 1;
+	for (int i = 0; i < t->n; i++) {
+		proc_path(path, t->pid[i], "/task");
+		t->task_dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (t->task_dir < 0)
+			continue; /* gone since it was listed */
+		int err = for_each_numbered(t->task_dir, 0, add_children_of_task, t);
+		(void)close(t->task_dir); /* read-only */
+		if (err == 1)
+			return false;
+	}
+	return true;
+}
+
+/* Signal (signo != 0) or count (signo == 0) every live descendant. */
+static int walk(int signo)
+{
+	struct action a = { .self = proc_self(), .signo = signo };
+	if (a.self < 0)
+		return -ENOENT;
+	struct tree t;
+	if (!list_tree(&t, a.self))
+		return act_on_all_of_proc(&a);
+	for (int i = 1; i < t.n; i++)
+		act_on(t.pid[i], &a);
+	return a.found;
 }
 
 int descendants_count(const struct reaper *r)

@@ -3,7 +3,10 @@
  *
  * As a host subreaper, a process is ours when its chain of parents leads to
  * reaper (orphans of the job are re-parented to us, so a process that
- * escaped with setsid or a double fork is still found). As a namespace's
+ * escaped with setsid or a double fork is still found). They are found
+ * through the kernel's child lists, from reaper down, so a walk costs in
+ * proportion to reaper's tree, not to the host; all of /proc is read only
+ * when the lists are missing or the tree holds over 4096 processes. As a namespace's
  * init, every other process in the namespace is ours, and kill(-1) reaches
  * them all. Never signals a process outside that tree: each candidate is
  * pinned with a pidfd first, then checked, then signalled through the pidfd,

@@ -146,6 +146,35 @@ START_TEST(test_orphans_reparent_to_reaper)
 }
 END_TEST
 
+/* More orphans than reaper lists through the kernel's child lists (4096):
+ * on the host, reaper finds them through all of /proc instead. Every one
+ * is sent TERM once (the report counts them) and none outlives reaper. */
+#define MANY_LINGERING 4200
+
+START_TEST(test_many_lingering_orphans_terminated)
+{
+	enum run_where where = wheres[_i];
+	struct run_opts opts = { .pipe_stdin = true };
+	char count[16];
+	snprintf(count, sizeof count, "%d", MANY_LINGERING);
+	char *argv[] = { (char *)reaper_path(), "--report", "--",
+			 (char *)helper_path("orphanfactory"), "--wait", "--linger", count, NULL };
+	struct run r;
+	run_start(&r, where, argv, &opts);
+	ck_assert_msg(run_expect_line(&r, "done", TIMEOUT_MS), "as %s: no 'done'; stderr: %s",
+		      where_name(where), r.err);
+	release(&r);
+	int got = run_wait(&r, TIMEOUT_MS);
+	ck_assert_msg(got == 0, "as %s: exit %d; stderr: %s", where_name(where), got, r.err);
+	char want[64];
+	snprintf(want, sizeof want, "left-overs sent TERM: %d;", MANY_LINGERING);
+	ck_assert_msg(strstr(r.err, want) != NULL, "as %s: the report lacks [%s]; stderr: %s",
+		      where_name(where), want, r.err);
+	ck_assert_msg(r.leftovers == 0, "as %s: %d orphans outlived reaper; stderr: %s",
+		      where_name(where), r.leftovers, r.err);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *s = suite_create("reap");
@@ -159,6 +188,11 @@ Suite *test_suite(void)
 	tcase_add_loop_test(tc, test_reaps_many_orphans, 0, N_WHERES);
 	tcase_add_loop_test(tc, test_warn_reap_counts_every_orphan, 0, N_WHERES);
 	tcase_add_loop_test(tc, test_orphans_reparent_to_reaper, 0, N_WHERES);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("many");
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_many_lingering_orphans_terminated, 0, N_WHERES);
 	suite_add_tcase(s, tc);
 	return s;
 }
