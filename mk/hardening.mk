@@ -35,6 +35,7 @@ ASAN_BUILD := $(BUILD)/asan
 UBSAN_FLAGS := -fsanitize=undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 ifeq ($(SANITIZE),asan)
 HARDEN := -O1 -g -fsanitize=address $(UBSAN_FLAGS) -fPIE
+SIZE_CFLAGS :=
 $(BUILD)/helpers/%: HARDEN := -O1 -g $(UBSAN_FLAGS) -fPIE
 endif
 
