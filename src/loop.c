@@ -6,6 +6,8 @@
  * forward each recorded signal in the order read (real-time signals queue,
  * so each one read is forwarded once), then the shutdown step (deadlines,
  * orphans). Never: a timeout on the wait, an allocation, or an exit.
+ * The signalfd is blocking: it is read when poll says so, or directly when
+ * there is nothing else to wait on.
  */
 #include "loop.h"
 
@@ -59,7 +61,9 @@ static void wait_for_events(const struct reaper *r, bool ready[POLL_COUNT], int 
 		ready[i] = pfd[i].revents != 0;
 }
 
-/* Read one batch; returns false when the batch was full (more may wait). */
+/* Read one batch; returns false when the batch was full (more may wait).
+ * The signalfd blocks: call this only when it is ready, or when it is the
+ * only thing to wait on. */
 static bool read_batch(const struct reaper *r, struct turn *t)
 {
 	ssize_t n;
@@ -162,6 +166,25 @@ static void handle_signal(struct reaper *r, int signo, int from, unsigned uid)
 		shutdown_after_forward(r, r->cfg->rewrite[signo]);
 }
 
+/* Wait for the next turn's events; returns read_batch's answer. With no
+ * timer armed (it is made on the first deadline) and no control pipe, the
+ * signalfd is all there is to wait on: a blocking read takes one system
+ * call per wake-up where poll and read take two. */
+static bool next_turn(const struct reaper *r, struct turn *t, bool ready[POLL_COUNT],
+		      bool drained)
+{
+	if (r->timer_fd < 0 && r->control_fd < 0)
+		return read_batch(r, t);
+	/* After a full batch more signals may wait: look without blocking,
+	 * so a flood of them cannot starve the timer. */
+	wait_for_events(r, ready, drained ? -1 : 0);
+	if (ready[POLL_SIGNALS])
+		return read_batch(r, t);
+	t->count = 0;
+	t->sigchld = false;
+	return true;
+}
+
 void loop_run(struct reaper *r)
 {
 	struct turn t;
@@ -171,10 +194,7 @@ void loop_run(struct reaper *r)
 	shutdown_arm(r);
 	while (!shutdown_done(r)) {
 		bool ready[POLL_COUNT] = {false};
-		/* After a full batch more signals may wait: look without
-		 * blocking, so a flood of them cannot starve the timer. */
-		wait_for_events(r, ready, drained ? -1 : 0);
-		drained = read_batch(r, &t);
+		drained = next_turn(r, &t, ready, drained);
 		if (t.sigchld)
 			reap_drain(r);
 		if (ready[POLL_CONTROL])

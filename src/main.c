@@ -53,7 +53,7 @@ static void take_over_signals(struct reaper *r)
 		(void)sigdelset(&all, faults[i]); /* valid signal numbers: cannot fail */
 	if (sigprocmask(SIG_SETMASK, &all, &r->orig_mask) < 0)
 		log_fatal("blocking signals: %m");
-	r->signal_fd = signalfd(-1, &all, SFD_NONBLOCK | SFD_CLOEXEC);
+	r->signal_fd = signalfd(-1, &all, SFD_CLOEXEC); /* blocking: see loop.c */
 	if (r->signal_fd < 0)
 		log_fatal("signalfd: %m");
 }
