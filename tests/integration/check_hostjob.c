@@ -476,8 +476,7 @@ START_TEST(test_sibling_survives)
 	enum run_where where = wheres[_i / N_SIBLING_CASES];
 	enum sibling_case c = _i % N_SIBLING_CASES;
 	char context[96];
-	snprintf(context, sizeof context, "%s, as %s", sibling_case_name(c),
-		 where == RUN_PID1 ? "PID 1" : "host");
+	snprintf(context, sizeof context, "%s, as %s", sibling_case_name(c), where_name(where));
 	char *sib_argv[] = { (char *)helper_path("sigrecorder"), NULL };
 	struct run sib;
 	run_start(&sib, RUN_HOST, sib_argv, NULL);

@@ -46,11 +46,6 @@
 #define TIMEOUT_MS 10000
 #define MAX_GROUPS 256
 
-static const char *where_phrase(enum run_where where)
-{
-	return where == RUN_PID1 ? "as PID 1" : "on the host";
-}
-
 /* ---- what showprivs said ------------------------------------------------ */
 
 static void expect_shown(const char *text, const char *key, const char *want, const char *what)

@@ -22,27 +22,6 @@
 #define TIMEOUT_MS 20000
 #define N_ORPHANS 1000
 
-/* Poll /proc until pid has exactly want_zombies zombies and want_total
- * descendants in all; fail with what was last seen at the deadline. */
-static void await_counts(struct run *r, pid_t pid, int want_zombies, int want_total,
-			 int timeout_ms, const char *what)
-{
-	long long deadline = now_ms() + timeout_ms;
-	int zombies, total;
-	for (;;) {
-		zombies = count_zombies_below(pid);
-		total = count_descendants(pid);
-		if (zombies == want_zombies && total == want_total)
-			return;
-		if (now_ms() >= deadline)
-			break;
-		run_pump(r, 1); /* only /proc can tell: look again soon */
-	}
-	ck_abort_msg("%s: below pid %d, %d zombies and %d processes after %d ms; want %d and %d\n"
-		     "stderr: %.1000s",
-		     what, (int)pid, zombies, total, timeout_ms, want_zombies, want_total, r->err);
-}
-
 /* Tell a factory started with --wait to exit. */
 static void release(struct run *r)
 {
@@ -61,7 +40,7 @@ START_TEST(test_control_zombies_stay)
 	run_start(&r, where, argv, &opts);
 	ck_assert_msg(run_expect_line(&r, "done", TIMEOUT_MS), "no 'done'; stderr: %s", r.err);
 	pid_t factory = run_reaper_pid(&r, TIMEOUT_MS);
-	await_counts(&r, factory, 10, 10, 5000, "control");
+	await_below(&r, factory, 10, 10, 5000, "control");
 	release(&r);
 	ck_assert_int_eq(run_wait(&r, TIMEOUT_MS), 0);
 	/* On the host the ten zombies went to the test process: run_wait
@@ -86,7 +65,7 @@ START_TEST(test_reaps_many_orphans)
 	ck_assert_msg(run_expect_line(&r, "done", TIMEOUT_MS), "as %s: no 'done'; stderr: %s",
 		      where_name(where), r.err);
 	pid_t reaper = run_reaper_pid(&r, TIMEOUT_MS);
-	await_counts(&r, reaper, 0, 1, 10000, where_name(where));
+	await_below(&r, reaper, 0, 1, 10000, where_name(where));
 	release(&r);
 	int got = run_wait(&r, TIMEOUT_MS);
 	ck_assert_msg(got == 0, "as %s: exit %d; stderr: %s", where_name(where), got, r.err);
@@ -137,7 +116,7 @@ START_TEST(test_orphans_reparent_to_reaper)
 		      where_name(where), r.err);
 	pid_t reaper = run_reaper_pid(&r, TIMEOUT_MS);
 	/* The factory and its five orphans, none a zombie. */
-	await_counts(&r, reaper, 0, 6, 5000, where_name(where));
+	await_below(&r, reaper, 0, 6, 5000, where_name(where));
 	release(&r);
 	int got = run_wait(&r, TIMEOUT_MS);
 	ck_assert_msg(got == 0, "as %s: exit %d; stderr: %s", where_name(where), got, r.err);

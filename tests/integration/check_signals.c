@@ -38,11 +38,6 @@
 #define LINE_MS 10000
 #define EXIT_MS 15000
 
-static const char *where_phrase(enum run_where where)
-{
-	return where == RUN_PID1 ? "as PID 1" : "on the host";
-}
-
 /* Start argv with every signal blocked from fork on: reaper blocks them
  * anyway, and passes that mask to the recorder, which closes the window
  * between its exec and its first instruction. */

@@ -25,16 +25,11 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "harness_util.h"
 
 #define RUN_MS 15000
 #define CHILD_CODE 3
 
-static const enum run_where fd_wheres[] = { RUN_PID1, RUN_HOST };
-
-static const char *fd_where_name(enum run_where where)
-{
-	return where == RUN_PID1 ? "as PID 1" : "on the host";
-}
 
 /* "@TRACE" in opts stands for a trace file in the test's own directory. */
 static const struct {
@@ -99,7 +94,7 @@ static void target_of(const char *list, int fd, char *out, size_t size)
 START_TEST(test_child_sees_only_what_the_caller_passed)
 {
 	int row = _i / 2;
-	enum run_where where = fd_wheres[_i % 2];
+	enum run_where where = wheres[_i % N_WHERES];
 	char dir[] = "/tmp/reaper-fds-XXXXXX";
 	ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp: %s", strerror(errno));
 	/* -u nobody must be able to get to its program: it is in the build
@@ -134,18 +129,18 @@ START_TEST(test_child_sees_only_what_the_caller_passed)
 	int code = run_wait(&r, RUN_MS);
 	const char *what = fd_rows[row].name;
 	ck_assert_msg(code == CHILD_CODE, "%s, %s: reaper exited %d, want fdlist's %d\n"
-		      "--- stdout:\n%s\n--- stderr:\n%s", what, fd_where_name(where), code,
+		      "--- stdout:\n%s\n--- stderr:\n%s", what, where_phrase(where), code,
 		      CHILD_CODE, r.out, r.err);
 
 	char list[4096];
 	const char *text = fd_rows[row].on_stderr ? r.err : r.out;
 	ck_assert_msg(listing(text, list, sizeof list), "%s, %s: no fd listing\n--- stdout:\n%s\n"
-		      "--- stderr:\n%s", what, fd_where_name(where), r.out, r.err);
+		      "--- stderr:\n%s", what, where_phrase(where), r.out, r.err);
 	size_t first = strcspn(list, "\n");
 	ck_assert_msg(strlen(fd_rows[row].want) == first &&
 		      strncmp(list, fd_rows[row].want, first) == 0,
 		      "%s, %s: the child has \"%.*s\", want \"%s\" (what the caller passed)\n%s",
-		      what, fd_where_name(where), (int)first, list, fd_rows[row].want, list);
+		      what, where_phrase(where), (int)first, list, fd_rows[row].want, list);
 
 	/* None of what the child has is one of reaper's anonymous objects
 	 * (signalfd, pidfd, timerfd) or the trace file. */
@@ -153,7 +148,7 @@ START_TEST(test_child_sees_only_what_the_caller_passed)
 		char target[512];
 		target_of(list, fd, target, sizeof target);
 		ck_assert_msg(strncmp(target, "anon_inode:", 11) != 0 && strcmp(target, trace) != 0,
-			      "%s, %s: the child's fd %d is %s\n%s", what, fd_where_name(where), fd,
+			      "%s, %s: the child's fd %d is %s\n%s", what, where_phrase(where), fd,
 			      target, list);
 	}
 	if (played) {
@@ -164,7 +159,7 @@ START_TEST(test_child_sees_only_what_the_caller_passed)
 			target_of(list, fd, target, sizeof target);
 			ck_assert_msg(strcmp(target, "/dev/null") == 0,
 				      "%s, %s: the child's fd %d is \"%s\", the caller passed /dev/null",
-				      what, fd_where_name(where), fd, target);
+				      what, where_phrase(where), fd, target);
 		}
 	}
 

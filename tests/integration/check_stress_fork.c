@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "harness_util.h"
 
 #define LINE_MS 10000
 #define STORM_MS 90000
@@ -45,12 +46,6 @@
 #endif
 #define JOB_CODE 5
 
-static const enum run_where fork_wheres[] = { RUN_PID1, RUN_HOST };
-
-static const char *fork_where_name(enum run_where where)
-{
-	return where == RUN_PID1 ? "as PID 1" : "on the host";
-}
 
 /* VmRSS of pid in kB, from /proc/<pid>/status. */
 static long vm_rss_kb(pid_t pid)
@@ -70,25 +65,6 @@ static long vm_rss_kb(pid_t pid)
 	return kb;
 }
 
-/* Poll /proc until reaper has no zombie and no descendant but the main
- * child; fail at the deadline with what was last seen. */
-static void await_only_child(struct run *r, pid_t reaper, const char *when)
-{
-	long long deadline = now_ms() + SETTLE_MS;
-	int zombies, total;
-	for (;;) {
-		zombies = count_zombies_below(reaper);
-		total = count_descendants(reaper);
-		if (zombies == 0 && total == 1)
-			return;
-		if (now_ms() >= deadline)
-			break;
-		run_pump(r, 1); /* only /proc can tell: look again soon */
-	}
-	ck_abort_msg("%s: %d zombies and %d processes below reaper after %d ms; want 0 and 1\n"
-		     "--- stderr:\n%.2000s", when, zombies, total, SETTLE_MS, r->err);
-}
-
 static void burst(struct run *r, long count, long total)
 {
 	char cmd[32], want[32];
@@ -102,7 +78,7 @@ static void burst(struct run *r, long count, long total)
 
 START_TEST(test_fork_storm)
 {
-	enum run_where where = fork_wheres[_i];
+	enum run_where where = wheres[_i];
 	char *argv[] = { (char *)reaper_path(), "--report", "--",
 			 (char *)helper_path("orphanstream"), "--exit", "5", NULL };
 	struct run_opts opts = { .pipe_stdin = true };
@@ -113,29 +89,29 @@ START_TEST(test_fork_storm)
 	pid_t reaper = run_reaper_pid(&r, LINE_MS);
 
 	burst(&r, WARMUP, WARMUP);
-	await_only_child(&r, reaper, "after the warm-up");
+	await_below(&r, reaper, 0, 1, SETTLE_MS, "after the warm-up");
 	long before = vm_rss_kb(reaper);
 
 	long long start = now_ms();
 	burst(&r, STORM, WARMUP + STORM);
-	await_only_child(&r, reaper, "after the storm");
+	await_below(&r, reaper, 0, 1, SETTLE_MS, "after the storm");
 	long long took = now_ms() - start;
 	long after = vm_rss_kb(reaper);
 	fprintf(stderr, "stress_fork %s: %d orphans in %lld ms, VmRSS %ld kB -> %ld kB\n",
-		fork_where_name(where), STORM, took, before, after);
+		where_phrase(where), STORM, took, before, after);
 	ck_assert_msg(after - before <= RSS_SLACK_KB,
 		      "%s: reaper's VmRSS grew from %ld kB to %ld kB over %d orphans",
-		      fork_where_name(where), before, after, STORM);
+		      where_phrase(where), before, after, STORM);
 
 	ck_assert_int_eq(write(r.stdin_fd, "exit\n", 5), 5);
 	int code = run_wait(&r, LINE_MS);
 	ck_assert_msg(code == JOB_CODE, "%s: reaper exited %d, want the main child's %d\n%s",
-		      fork_where_name(where), code, JOB_CODE, r.err);
+		      where_phrase(where), code, JOB_CODE, r.err);
 	char want[96];
 	snprintf(want, sizeof want, "reaper: report: processes reaped: %d;",
 		 WARMUP + STORM + 1);
 	ck_assert_msg(strstr(r.err, want) != NULL, "%s: want \"%s\" in\n%s",
-		      fork_where_name(where), want, r.err);
+		      where_phrase(where), want, r.err);
 	ck_assert_int_eq(r.leftovers, 0);
 }
 END_TEST

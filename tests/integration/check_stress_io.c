@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "harness_util.h"
 
 #define LINE_MS 10000
 #define RUN_MS 30000
@@ -42,12 +43,6 @@
 #define FULL_ORPHANS 5000
 #define BROKEN_USR1 20
 
-static const enum run_where io_wheres[] = { RUN_PID1, RUN_HOST };
-
-static const char *io_where_name(enum run_where where)
-{
-	return where == RUN_PID1 ? "as PID 1" : "on the host";
-}
 
 static void send_line(struct run *r, const char *text)
 {
@@ -82,7 +77,7 @@ static const struct {
 START_TEST(test_closed)
 {
 	int row = _i / 2;
-	enum run_where where = io_wheres[_i % 2];
+	enum run_where where = wheres[_i % N_WHERES];
 	const char *what = closed_rows[row].name;
 	char *argv[24];
 	size_t argc = 0;
@@ -111,7 +106,7 @@ START_TEST(test_closed)
 	/* With stdin closed the job reads EOF at once and exits 9. */
 	int code = run_wait(&r, RUN_MS);
 	ck_assert_msg(code == JOB_CODE, "%s, %s: reaper exited %d, want the job's %d\n"
-		      "--- stdout:\n%s\n--- stderr:\n%s", what, io_where_name(where), code,
+		      "--- stdout:\n%s\n--- stderr:\n%s", what, where_phrase(where), code,
 		      JOB_CODE, r.out, r.err);
 	if (closed_rows[row].stdout_open) {
 		char want[32];
@@ -120,9 +115,9 @@ START_TEST(test_closed)
 			      what, r.out);
 	}
 	ck_assert_msg(r.err_len == 0, "%s, %s: stderr was closed, yet it carried:\n%s", what,
-		      io_where_name(where), r.err);
+		      where_phrase(where), r.err);
 	ck_assert_msg(r.leftovers == 0, "%s, %s: %d processes left behind", what,
-		      io_where_name(where), r.leftovers);
+		      where_phrase(where), r.leftovers);
 }
 END_TEST
 
@@ -130,7 +125,7 @@ END_TEST
 
 START_TEST(test_full_pipe)
 {
-	enum run_where where = io_wheres[_i];
+	enum run_where where = wheres[_i];
 	char dir[] = "/tmp/reaper-io-XXXXXX";
 	ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp: %s", strerror(errno));
 	char trace[64];
@@ -156,9 +151,9 @@ START_TEST(test_full_pipe)
 	bool exited = ready > 0;
 	int code = run_wait(&r, LINE_MS); /* reads the pipe at last */
 	ck_assert_msg(exited, "%s: reaper did not exit within %d ms with its stderr full\n"
-		      "--- stderr (%zu bytes)", io_where_name(where), RUN_MS, r.err_len);
+		      "--- stderr (%zu bytes)", where_phrase(where), RUN_MS, r.err_len);
 	ck_assert_msg(code == JOB_CODE, "%s: reaper exited %d, want the job's %d\n%s",
-		      io_where_name(where), code, JOB_CODE, r.out);
+		      where_phrase(where), code, JOB_CODE, r.out);
 
 	char want[32];
 	snprintf(want, sizeof want, "made %d", FULL_ORPHANS);
@@ -166,7 +161,7 @@ START_TEST(test_full_pipe)
 	int logged = count_containing(r.err, "reaper: reaped pid ");
 	ck_assert_msg(logged > 0 && logged < FULL_ORPHANS,
 		      "%s: %d of %d reaps logged: the pipe was never full, or nothing was "
-		      "logged (%zu bytes of stderr)", io_where_name(where), logged, FULL_ORPHANS,
+		      "logged (%zu bytes of stderr)", where_phrase(where), logged, FULL_ORPHANS,
 		      r.err_len);
 
 	FILE *f = fopen(trace, "re");
@@ -182,7 +177,7 @@ START_TEST(test_full_pipe)
 	ck_assert_int_eq(rmdir(dir), 0);
 	ck_assert_msg(reaps == FULL_ORPHANS && exits == 1,
 		      "%s: reaper traced %d reaps and %d main-child exits, want %d and 1",
-		      io_where_name(where), reaps, exits, FULL_ORPHANS);
+		      where_phrase(where), reaps, exits, FULL_ORPHANS);
 	ck_assert_int_eq(r.leftovers, 0);
 }
 END_TEST
@@ -200,7 +195,7 @@ static void expect_next(struct run *r, const char *want, const char *when)
 
 START_TEST(test_broken_pipe)
 {
-	enum run_where where = io_wheres[_i];
+	enum run_where where = wheres[_i];
 	char *argv[] = { (char *)helper_path("fdplay"), "--broken", "2", "--",
 			 (char *)reaper_path(), "-v", "--trace", "--",
 			 (char *)helper_path("sigrecorder"), "--exit-on", "RTMAX", "--exit", "9",
@@ -214,7 +209,7 @@ START_TEST(test_broken_pipe)
 	run_start(&r, where, argv, &opts);
 	char line[256];
 	ck_assert_msg(run_expect_prefix(&r, "ready ", line, sizeof line, LINE_MS),
-		      "%s: the recorder did not start\n--- stdout:\n%s", io_where_name(where),
+		      "%s: the recorder did not start\n--- stdout:\n%s", where_phrase(where),
 		      r.out);
 	/* The recorder runs: reaper blocked every signal before it forked. */
 	pid_t reaper = run_reaper_pid(&r, LINE_MS);
@@ -229,12 +224,12 @@ START_TEST(test_broken_pipe)
 	int before_probe = 0;
 	for (;;) {
 		ck_assert_msg(run_read_line(&r, line, sizeof line, LINE_MS),
-			      "%s: the probe did not arrive\n--- stdout:\n%s", io_where_name(where),
+			      "%s: the probe did not arrive\n--- stdout:\n%s", where_phrase(where),
 			      r.out);
 		if (strcmp(line, probe) == 0)
 			break;
 		ck_assert_msg(strcmp(line, "sig 13") == 0, "%s: before the probe: \"%s\"",
-			      io_where_name(where), line);
+			      where_phrase(where), line);
 		before_probe++;
 	}
 
@@ -255,10 +250,10 @@ START_TEST(test_broken_pipe)
 	expect_next(&r, marker, "the marker after the USR1s");
 	int code = run_wait(&r, RUN_MS);
 	ck_assert_msg(code == JOB_CODE, "%s: reaper exited %d, want the recorder's %d",
-		      io_where_name(where), code, JOB_CODE);
+		      where_phrase(where), code, JOB_CODE);
 	ck_assert_msg(run_count_lines(&r, "sig 13") - before_probe == 1,
 		      "%s: the job got %d SIGPIPEs after the probe, the test sent 1\n%s",
-		      io_where_name(where), run_count_lines(&r, "sig 13") - before_probe, r.out);
+		      where_phrase(where), run_count_lines(&r, "sig 13") - before_probe, r.out);
 	ck_assert_msg(r.err_len == 0, "stderr was broken, yet it carried:\n%s", r.err);
 	ck_assert_int_eq(r.leftovers, 0);
 }

@@ -52,6 +52,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "harness_util.h"
 
 #define PIDS_MAX 64
 #define LINE_MS 20000
@@ -60,10 +61,6 @@
 #define EXIT_MS 30000
 #define JOB_CODE 3
 
-static const char *pids_where_name(enum run_where where)
-{
-	return where == RUN_PID1 ? "as PID 1" : "on the host";
-}
 
 enum stop_how { STOP_TERM, STOP_IGNORE, STOP_TIMEOUT, STOP_CONTROL };
 
@@ -368,7 +365,7 @@ START_TEST(test_pid_exhaustion)
 	enum stop_how how = pids_rows[_i].how;
 	enum run_where where = pids_rows[_i].where;
 	char what[128];
-	snprintf(what, sizeof what, "%s, %s", pids_rows[_i].name, pids_where_name(where));
+	snprintf(what, sizeof what, "%s, %s", pids_rows[_i].name, where_phrase(where));
 	char dir[4200];
 	case_dir(_i, dir, sizeof dir);
 	make_group(dir);

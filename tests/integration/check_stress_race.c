@@ -58,6 +58,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "harness_util.h"
 
 #define ITERATIONS 1000
 #define CASE_ITERATIONS 250 /* per test case, each with its own time limit */
@@ -324,7 +325,7 @@ START_TEST(test_race)
 
 	fprintf(stderr, "stress_race %s: iterations %d-%d in %lld ms, %ld signals; traps on the "
 		"recycled PID: %d armed, %d while reaper still ran%s%s\n",
-		where == RUN_PID1 ? "as PID 1" : "on the host", first, first + iterations - 1, took,
+		where_phrase(where), first, first + iterations - 1, took,
 		st.signals,
 		st.armed, st.armed_live, st.refused ? "; set_tid refused: " : "",
 		st.refused ? strerror(st.refused) : "");

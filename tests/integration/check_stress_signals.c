@@ -71,12 +71,6 @@
 #define FLOOD_TIMEOUT_MS 1000
 #define FLOOD_SLACK_MS 1500
 
-static const enum run_where storm_wheres[] = { RUN_PID1, RUN_HOST };
-
-static const char *storm_where_name(enum run_where where)
-{
-	return where == RUN_PID1 ? "as PID 1" : "on the host";
-}
 
 static const int storm_standard[] = {
 	SIGHUP, SIGINT, SIGQUIT, SIGABRT, SIGUSR1, SIGUSR2, SIGPIPE, SIGALRM, SIGTERM,
@@ -184,29 +178,9 @@ static void next_line(struct run *r, char *line, size_t size, int timeout_ms, co
 		      "%s: no line within %d ms\n--- stderr:\n%.2000s", when, timeout_ms, r->err);
 }
 
-/* Poll /proc until reaper has no zombie and no descendant but the
- * recorder; fail at the deadline with what was last seen. */
-static void await_only_recorder(struct run *r, pid_t reaper)
-{
-	long long deadline = now_ms() + SETTLE_MS;
-	int zombies, total;
-	for (;;) {
-		zombies = count_zombies_below(reaper);
-		total = count_descendants(reaper);
-		if (zombies == 0 && total == 1)
-			return;
-		if (now_ms() >= deadline)
-			break;
-		run_pump(r, 1); /* only /proc can tell: look again soon */
-	}
-	ck_abort_msg("after the storm: %d zombies and %d processes below reaper after %d ms; "
-		     "want 0 and 1 (a SIGCHLD lost?)\n--- stderr:\n%.2000s", zombies, total,
-		     SETTLE_MS, r->err);
-}
-
 START_TEST(test_storm)
 {
-	enum run_where where = storm_wheres[_i];
+	enum run_where where = wheres[_i];
 	struct rlimit lim;
 	ck_assert_int_eq(getrlimit(RLIMIT_SIGPENDING, &lim), 0);
 	/* A round queues at most SENDERS * PER_SENDER real-time signals at
@@ -275,7 +249,7 @@ START_TEST(test_storm)
 		next_line(&r, line, sizeof line, LINE_MS, "stopping the orphan worker");
 		take_line(&t, line, "stopping the orphan worker");
 	}
-	await_only_recorder(&r, reaper);
+	await_below(&r, reaper, 0, 1, SETTLE_MS, "after the storm (a SIGCHLD lost?)");
 
 	/* The end marker: before it, only late standard signals. */
 	char marker[32];
@@ -289,29 +263,29 @@ START_TEST(test_storm)
 	}
 	int code = run_wait(&r, EXIT_MS);
 	ck_assert_msg(code == JOB_CODE, "%s: reaper exited %d after the storm, want the "
-		      "recorder's %d\n--- stderr:\n%s", storm_where_name(where), code, JOB_CODE,
+		      "recorder's %d\n--- stderr:\n%s", where_phrase(where), code, JOB_CODE,
 		      r.err);
 
 	for (int signo = SIGRTMIN; signo < SIGRTMAX; signo++)
 		ck_assert_msg(t.rt_seen[signo] == t.rt_want[signo],
 			      "%s: signal %d reached the recorder %ld times, was sent %ld times",
-			      storm_where_name(where), signo, t.rt_seen[signo], t.rt_want[signo]);
+			      where_phrase(where), signo, t.rt_seen[signo], t.rt_want[signo]);
 	long std_total = 0;
 	for (int i = 0; i < N_STANDARD; i++) {
 		int signo = storm_standard[i];
 		ck_assert_msg(t.std_seen[signo] >= 1 && t.std_seen[signo] <= t.std_sent[signo],
 			      "%s: signal %d reached the recorder %ld times, was sent %ld times",
-			      storm_where_name(where), signo, t.std_seen[signo], t.std_sent[signo]);
+			      where_phrase(where), signo, t.std_seen[signo], t.std_sent[signo]);
 		std_total += t.std_seen[signo];
 	}
 	char want[96];
 	snprintf(want, sizeof want, "reaper: report: processes reaped: %ld;", t.orphans + 1);
 	ck_assert_msg(strstr(r.err, want) != NULL, "%s: the worker made %ld orphans; want \"%s\" "
-		      "in\n%s", storm_where_name(where), t.orphans, want, r.err);
+		      "in\n%s", where_phrase(where), t.orphans, want, r.err);
 	ck_assert_int_eq(r.leftovers, 0);
 	fprintf(stderr, "stress_signals %s: %d signals in %lld ms; %ld real-time forwarded "
 		"one for one, %ld standard arrived; %ld orphans reaped meanwhile\n",
-		storm_where_name(where), TOTAL, storm_ms, t.rt_total_seen, std_total, t.orphans);
+		where_phrase(where), TOTAL, storm_ms, t.rt_total_seen, std_total, t.orphans);
 }
 END_TEST
 
@@ -338,7 +312,7 @@ static void flood_sender(int pidfd, long long until_ms, int seed)
 
 START_TEST(test_deadline_in_a_flood)
 {
-	enum run_where where = storm_wheres[_i];
+	enum run_where where = wheres[_i];
 	char prlimit[4096];
 	if (find_program("prlimit", prlimit, sizeof prlimit) == NULL) {
 		fprintf(stderr, "SKIP %s: prlimit(1) is not installed (util-linux)\n", tcase_name());
@@ -384,13 +358,13 @@ START_TEST(test_deadline_in_a_flood)
 	ck_assert_msg(!outlasted, "%s: with --timeout 1s, reaper was still running when the "
 		      "flood of real-time signals ended after %d ms; it exited %lld ms after it "
 		      "started (exit code %d): its deadline waits for the signal queue to empty",
-		      storm_where_name(where), FLOOD_MS, ended, code);
+		      where_phrase(where), FLOOD_MS, ended, code);
 	ck_assert_msg(ended <= FLOOD_TIMEOUT_MS + FLOOD_SLACK_MS,
 		      "%s: with --timeout 1s, reaper exited %lld ms after it started, while "
 		      "real-time signals kept coming for up to %d ms: its deadline waited for the "
-		      "flood to end (exit code %d)", storm_where_name(where), ended, FLOOD_MS, code);
+		      "flood to end (exit code %d)", where_phrase(where), ended, FLOOD_MS, code);
 	ck_assert_msg(code == 124, "%s: reaper exited %d, want 124 (--timeout)\n%s",
-		      storm_where_name(where), code, r.err);
+		      where_phrase(where), code, r.err);
 	ck_assert_int_eq(r.leftovers, 0);
 }
 END_TEST

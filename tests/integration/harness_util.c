@@ -23,6 +23,30 @@ const char *where_name(enum run_where where)
 	return where == RUN_PID1 ? "PID 1" : "host";
 }
 
+const char *where_phrase(enum run_where where)
+{
+	return where == RUN_PID1 ? "as PID 1" : "on the host";
+}
+
+void await_below(struct run *r, pid_t pid, int want_zombies, int want_total, int timeout_ms,
+		 const char *what)
+{
+	long long deadline = now_ms() + timeout_ms;
+	int zombies, total;
+	for (;;) {
+		zombies = count_zombies_below(pid);
+		total = count_descendants(pid);
+		if (zombies == want_zombies && total == want_total)
+			return;
+		if (now_ms() >= deadline)
+			break;
+		run_pump(r, 1);
+	}
+	ck_abort_msg("%s: below pid %d, %d zombies and %d processes after %d ms; want %d and %d\n"
+		     "--- stderr:\n%.2000s",
+		     what, (int)pid, zombies, total, timeout_ms, want_zombies, want_total, r->err);
+}
+
 void test_skip(const char *why)
 {
 	fprintf(stderr, "SKIP %s: %s\n", tcase_name(), why);

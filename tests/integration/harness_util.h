@@ -22,6 +22,10 @@ extern const enum run_where wheres[N_WHERES];
 /* "PID 1" or "host", for failure messages. Static storage. */
 const char *where_name(enum run_where where);
 
+/* "as PID 1" or "on the host", for messages that start with the place.
+ * Static storage. */
+const char *where_phrase(enum run_where where);
+
 /* Say on stderr that the running case cannot do its job here, and why
  * ("SKIP <tcase>: <why>"); the caller then returns. */
 void test_skip(const char *why);
@@ -60,6 +64,13 @@ long line_field(const char *line, int field, long min);
 /* A new pseudo-terminal, both ends close-on-exec, or fail the test; the
  * caller closes both (the slave once the session that uses it has it). */
 void open_pty(int *master_fd, int *slave_fd);
+
+/* Pump r (run_pump) until pid has exactly want_zombies zombies and
+ * want_total descendants in all (only /proc can tell, so it looks every
+ * millisecond); fail the test at timeout_ms with what was last seen,
+ * naming what, and the tail of r's stderr. */
+void await_below(struct run *r, pid_t pid, int want_zombies, int want_total, int timeout_ms,
+		 const char *what);
 
 /* The only child of pid (a single-threaded process), or fail the test. */
 pid_t only_child(pid_t pid);
