@@ -14,7 +14,6 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
@@ -22,6 +21,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "execplan.h"
 #include "log.h"
 #include "privs.h"
 #include "reaper.h"
@@ -43,195 +43,15 @@ struct spawn_report {
 	int privs_step;   /* which privilege step, for STEP_PRIVS */
 };
 
-/* Prepared before fork, read-only in the child apart from two slots. */
-struct spawn_plan {
-	char **candidates;      /* paths execve tries in order, execvp-style */
-	char **envp;            /* environment handed to COMMAND */
-	char listen_pid[32];    /* "LISTEN_PID=<child pid>", filled in the child */
-	char **sh_argv;         /* "/bin/sh", path, ARG...: for ENOEXEC scripts */
-	char *storage;          /* the strings behind candidates */
-	/* Most plans fit in the arena, so a start costs no malloc (and none of
-	 * the system calls malloc makes the first time); larger ones fall back
-	 * to the heap. */
-	char *arena;
-	size_t arena_used;
-	int pdeathsig;          /* the child's PR_SET_PDEATHSIG, 0 for none */
-};
-
-#define ARENA_SIZE 8192
-
-/* Zeroed memory for the plan: from the arena when it fits, else calloc
- * (plan_free tells the two apart). NULL when out of memory. */
-static void *plan_alloc(struct spawn_plan *plan, size_t count, size_t size)
-{
-	if (size != 0 && count > (ARENA_SIZE - plan->arena_used) / size)
-		return calloc(count, size);
-	void *p = plan->arena + plan->arena_used;
-	size_t bytes = (count * size + 15) & ~(size_t)15;
-	plan->arena_used += bytes < ARENA_SIZE - plan->arena_used ? bytes
-								  : ARENA_SIZE - plan->arena_used;
-	memset(p, 0, count * size);
-	return p;
-}
-
-static void plan_release(struct spawn_plan *plan, void *p)
-{
-	char *c = p;
-
-	if (c != NULL && (c < plan->arena || c >= plan->arena + ARENA_SIZE))
-		free(p);
-}
-
-static const char *env_lookup(char *const envp[], const char *name)
-{
-	size_t len = strlen(name);
-
-	for (size_t i = 0; envp[i] != NULL; i++) {
-		if (strncmp(envp[i], name, len) == 0 && envp[i][len] == '=')
-			return envp[i] + len + 1;
-	}
-	return NULL;
-}
-
-/* Candidate paths for argv0 as execvp would try them. 0 or -ENOMEM. */
-static int plan_candidates(struct spawn_plan *plan, const char *argv0, char *const envp[])
-{
-	if (strchr(argv0, '/') != NULL) {
-		plan->candidates = plan_alloc(plan, 2, sizeof(char *));
-		if (plan->candidates == NULL)
-			return -ENOMEM;
-		plan->candidates[0] = (char *)argv0;
-		return 0;
-	}
-	const char *path = env_lookup(envp, "PATH");
-	if (path == NULL)
-		path = "/bin:/usr/bin"; /* glibc's execvp default */
-	size_t dirs = 1;
-	for (const char *p = path; *p != '\0'; p++)
-		dirs += *p == ':';
-	size_t name_len = strlen(argv0);
-	plan->candidates = plan_alloc(plan, dirs + 1, sizeof(char *));
-	plan->storage = plan_alloc(plan, strlen(path) + dirs * (name_len + 3), 1);
-	if (plan->candidates == NULL || plan->storage == NULL)
-		return -ENOMEM;
-
-	char *out = plan->storage;
-	const char *dir = path;
-	for (size_t i = 0; i < dirs; i++) {
-		const char *end = strchrnul(dir, ':');
-		size_t dir_len = (size_t)(end - dir);
-		plan->candidates[i] = out;
-		if (dir_len == 0) { /* an empty element means the current directory */
-			*out++ = '.';
-		} else {
-			memcpy(out, dir, dir_len);
-			out += dir_len;
-		}
-		*out++ = '/';
-		memcpy(out, argv0, name_len + 1);
-		out += name_len + 1;
-		dir = *end == ':' ? end + 1 : end;
-	}
-	return 0;
-}
-
-/* The environment: as given, but with LISTEN_PID re-pointed at the child
- * when systemd's socket activation addressed it to us, and HOME added for
- * --user when it was unset (extra, or NULL). 0 or -ENOMEM. */
-static int plan_environment(struct spawn_plan *plan, char *const envp[], pid_t self,
-			    char *extra)
-{
-	const char *listen_pid = env_lookup(envp, "LISTEN_PID");
-	size_t count = 0;
-
-	while (envp[count] != NULL)
-		count++;
-	plan->envp = plan_alloc(plan, count + 2, sizeof(char *));
-	if (plan->envp == NULL)
-		return -ENOMEM;
-	for (size_t i = 0; i < count; i++) {
-		plan->envp[i] = envp[i];
-		if (listen_pid != NULL && strncmp(envp[i], "LISTEN_PID=", 11) == 0 &&
-		    strtol(listen_pid, NULL, 10) == (long)self)
-			plan->envp[i] = plan->listen_pid;
-	}
-	plan->envp[count] = extra;
-	memcpy(plan->listen_pid, "LISTEN_PID=", 12);
-	return 0;
-}
-
-static int plan_sh_fallback(struct spawn_plan *plan, char *const argv[])
-{
-	size_t argc = 0;
-
-	while (argv[argc] != NULL)
-		argc++;
-	plan->sh_argv = plan_alloc(plan, argc + 2, sizeof(char *));
-	if (plan->sh_argv == NULL)
-		return -ENOMEM;
-	plan->sh_argv[0] = (char *)"/bin/sh";
-	for (size_t i = 1; i < argc; i++)
-		plan->sh_argv[i + 1] = argv[i];
-	return 0;
-}
-
-static void plan_free(struct spawn_plan *plan)
-{
-	plan_release(plan, plan->candidates);
-	plan_release(plan, plan->storage);
-	plan_release(plan, plan->envp);
-	plan_release(plan, plan->sh_argv);
-}
-
-/* Decimal pid after "LISTEN_PID=" without stdio (we are the forked child). */
-static void format_listen_pid(char *buf, pid_t pid)
-{
-	char digits[16];
-	size_t n = 0;
-	unsigned long v = (unsigned long)pid;
-
-	do {
-		digits[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	char *out = buf + 11;
-	while (n > 0)
-		*out++ = digits[--n];
-	*out = '\0';
-}
-
-/* Try each candidate like execvp: EACCES is remembered and the search goes
- * on; a script without #! runs under /bin/sh. Returns only on failure, with
- * the errno to report. */
-static int exec_candidates(struct spawn_plan *plan, char *const argv[])
-{
-	int reported = ENOENT;
-
-	for (size_t i = 0; plan->candidates[i] != NULL; i++) {
-		execve(plan->candidates[i], argv, plan->envp);
-		int err = errno;
-		if (err == ENOEXEC) {
-			plan->sh_argv[1] = plan->candidates[i];
-			execve(plan->sh_argv[0], plan->sh_argv, plan->envp);
-			return err;
-		}
-		if (err == EACCES)
-			reported = EACCES;
-		else if (err != ENOENT && err != ENOTDIR && err != ESTALE && err != ENODEV &&
-			 err != ETIMEDOUT)
-			return err;
-	}
-	return reported;
-}
-
 /* What the child needs, and where it says why it could not exec: a pipe
  * when it runs in a copy of our memory (fork), our own memory when it
  * shares it until exec (vfork-style clone, where we are suspended until
  * it execs or exits). */
 struct child_ctx {
 	struct reaper *r;
-	struct spawn_plan *plan;
+	struct exec_plan *plan;
 	const struct privs *privs;
+	int pdeathsig;                        /* PR_SET_PDEATHSIG, 0 for none */
 	bool take_terminal;
 	int report_fd;                        /* fork: the pipe's write end */
 	volatile struct spawn_report *shared; /* vfork-style: written before _exit */
@@ -264,7 +84,6 @@ static _Noreturn void child_fail(const struct child_ctx *c, enum spawn_step step
 static _Noreturn void child_run(const struct child_ctx *c)
 {
 	struct reaper *r = c->r;
-	struct spawn_plan *plan = c->plan;
 	enum privs_step privs_step;
 	int err;
 
@@ -284,18 +103,18 @@ static _Noreturn void child_run(const struct child_ctx *c)
 		child_fail_privs(c, STEP_PRIVS, -err, privs_step);
 	if (r->sigchld_was_ignored && signal(SIGCHLD, SIG_IGN) == SIG_ERR)
 		child_fail(c, STEP_SIGCHLD, errno);
-	format_listen_pid(plan->listen_pid, getpid());
+	exec_plan_set_listen_pid(c->plan, getpid());
 	if (sigprocmask(SIG_SETMASK, &r->orig_mask, NULL) < 0)
 		child_fail(c, STEP_SIGMASK, errno);
 	/* Last before exec: credential changes clear it. If reaper died before
 	 * we asked, the kernel will never send it, so send it ourselves. */
-	if (plan->pdeathsig > 0) {
-		if (prctl(PR_SET_PDEATHSIG, plan->pdeathsig, 0, 0, 0) < 0)
+	if (c->pdeathsig > 0) {
+		if (prctl(PR_SET_PDEATHSIG, c->pdeathsig, 0, 0, 0) < 0)
 			child_fail(c, STEP_PDEATHSIG, errno);
 		if (getppid() != r->self_pid)
-			(void)kill(getpid(), plan->pdeathsig); /* to ourselves: cannot fail */
+			(void)kill(getpid(), c->pdeathsig); /* to ourselves: cannot fail */
 	}
-	child_fail(c, STEP_EXEC, exec_candidates(plan, r->cfg->argv));
+	child_fail(c, STEP_EXEC, exec_plan_run(c->plan, r->cfg->argv));
 }
 
 static int child_entry(void *arg)
@@ -416,24 +235,16 @@ static pid_t launch_forked(struct child_ctx *c, struct spawn_report *report, int
 
 int spawn_child(struct reaper *r, char *const envp[], const struct privs *privs)
 {
-	static char arena[ARENA_SIZE] __attribute__((aligned(16))); /* one spawn per process */
-	struct spawn_plan plan = {.arena = arena};
-	int err = plan_candidates(&plan, r->cfg->argv[0], envp);
+	struct exec_plan plan;
+	int err = exec_plan_prepare(&plan, r->cfg->argv, envp, r->self_pid, privs->home_env);
 
-	if (err == 0)
-		err = plan_environment(&plan, envp, r->self_pid, privs->home_env);
-	if (err == 0)
-		err = plan_sh_fallback(&plan, r->cfg->argv);
-	plan.pdeathsig = r->cfg->child_pdeathsig;
-	if (plan.pdeathsig == PDEATHSIG_DEFAULT)
-		plan.pdeathsig = r->self_pid == 1 ? 0 : SIGKILL;
-	if (err < 0) {
-		plan_free(&plan);
+	if (err < 0)
 		log_fatal("cannot prepare to run '%s': %s", r->cfg->argv[0], strerror(-err));
-	}
-
 	struct child_ctx c = {
 		.r = r, .plan = &plan, .privs = privs, .report_fd = -1,
+		.pdeathsig = r->cfg->child_pdeathsig == PDEATHSIG_DEFAULT
+				     ? (r->self_pid == 1 ? 0 : SIGKILL)
+				     : r->cfg->child_pdeathsig,
 		/* A reaper started in the background must not steal the terminal. */
 		.take_terminal = r->tty_fd >= 0 && r->tty_foreground && !privs->new_session,
 	};
@@ -451,7 +262,7 @@ int spawn_child(struct reaper *r, char *const envp[], const struct privs *privs)
 	}
 	if (pid < 0)
 		log_fatal("cannot start '%s': %m", r->cfg->argv[0]);
-	plan_free(&plan);
+	exec_plan_free(&plan);
 	r->child_pid = pid;
 	/* Also here, so a signal sent to the group right after start is never
 	 * lost; EACCES means the child has exec'd and set it already. Not for
