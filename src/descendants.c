@@ -326,13 +326,13 @@ int descendants_count(const struct reaper *r)
 	return walk(0);
 }
 
-int descendants_signal(const struct reaper *r, int signo)
+int descendants_signal(const struct reaper *r, int signo, bool count)
 {
 	if (r->self_pid != 1)
 		return walk(signo);
 	/* As init, kill(-1) reaches every process of the namespace, also
 	 * those that joined it with setns and so have no parent inside. */
-	int alive = walk(0);
+	int alive = count ? walk(0) : 0;
 	if (kill(-1, signo) < 0)
 		return errno == ESRCH ? 0 : -errno;
 	return alive >= 0 ? alive : 1; /* no /proc of ours: at least one got it */

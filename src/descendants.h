@@ -16,12 +16,16 @@
 #ifndef REAPER_DESCENDANTS_H
 #define REAPER_DESCENDANTS_H
 
+#include <stdbool.h>
+
 struct reaper;
 
-/* Send signo to every descendant. Returns how many were signalled (as a
- * namespace's init: how many were alive, as far as /proc shows), or
- * -errno when /proc cannot be read. */
-int descendants_signal(const struct reaper *r, int signo);
+/* Send signo to every descendant. Returns how many were signalled, or
+ * -errno when /proc cannot be read. As a namespace's init, one kill(-1)
+ * does it and the figure is how many were alive just before, as far as
+ * /proc shows: that costs a walk, made only when count is true (else the
+ * figure is 0). */
+int descendants_signal(const struct reaper *r, int signo, bool count);
 
 /* How many descendants are alive (zombies excluded), or -errno. */
 int descendants_count(const struct reaper *r);

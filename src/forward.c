@@ -81,7 +81,7 @@ int forward_deliver(struct reaper *r, int signo)
 	int err;
 
 	if (r->child_reaped || r->cfg->forward == FWD_TREE) {
-		int n = descendants_signal(r, signo);
+		int n = descendants_signal(r, signo, false);
 		err = n < 0 ? n : 0;
 	} else if (r->cfg->forward == FWD_GROUP) {
 		err = forward_to_group(r, signo);

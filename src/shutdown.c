@@ -50,7 +50,7 @@ static void schedule_kill(struct reaper *r, uint64_t after_ms, const char *why)
 static void escalate(struct reaper *r, int signo)
 {
 	char name[SIGNAME_MAX];
-	int n = descendants_signal(r, signo);
+	int n = descendants_signal(r, signo, true);
 
 	signal_name(signo, name);
 	if (n < 0) {
@@ -77,7 +77,7 @@ static void kill_everything(struct reaper *r)
  * traced. */
 static void kill_stragglers(const struct reaper *r)
 {
-	int n = descendants_signal(r, SIGKILL);
+	int n = descendants_signal(r, SIGKILL, false);
 
 	if (n < 0) {
 		errno = -n;
