@@ -73,7 +73,7 @@ static char *put_text(char *p, const char *text)
 	return p + len;
 }
 
-/* Append the decimal digits of v at p; returns the new end. */
+/* Append the decimal digits of pid at p; returns the new end. */
 static char *put_pid(char *p, pid_t pid)
 {
 	char digits[12];
