@@ -50,14 +50,39 @@ int parse_uint(const char *text, unsigned long max, unsigned long *value)
 	return 0;
 }
 
+static unsigned char ascii_lower(char c)
+{
+	unsigned char u = (unsigned char)c;
+	return u >= 'A' && u <= 'Z' ? (unsigned char)(u | 0x20) : u;
+}
+
+const char *parse_skip_prefix(const char *text, const char *prefix)
+{
+	for (; *prefix != '\0'; text++, prefix++)
+		if (ascii_lower(*text) != (unsigned char)*prefix)
+			return NULL;
+	return text;
+}
+
+bool parse_equal_nocase(const char *text, size_t len, const char *word)
+{
+	size_t i = 0;
+
+	while (i < len && word[i] != '\0' && ascii_lower(text[i]) == (unsigned char)word[i])
+		i++;
+	return i == len && word[i] == '\0';
+}
+
 /* "RTMIN", "RTMIN+N", "RTMAX", "RTMAX-N" (prefix already stripped of SIG). */
 static int parse_realtime(const char *text, int *signo)
 {
-	bool from_min = strncasecmp(text, "RTMIN", 5) == 0;
+	const char *after_min = parse_skip_prefix(text, "rtmin");
+	const char *after_max = parse_skip_prefix(text, "rtmax");
+	bool from_min = after_min != NULL;
 
-	if (!from_min && strncasecmp(text, "RTMAX", 5) != 0)
+	if (!from_min && after_max == NULL)
 		return -EINVAL;
-	const char *rest = text + 5;
+	const char *rest = from_min ? after_min : after_max;
 	unsigned long offset = 0;
 	if (*rest != '\0') {
 		if (*rest != (from_min ? '+' : '-'))
@@ -84,7 +109,8 @@ int parse_signal(const char *text, bool allow_zero, int *signo)
 		*signo = (int)v;
 		return 0;
 	}
-	const char *name = strncasecmp(text, "SIG", 3) == 0 ? text + 3 : text;
+	const char *after_sig = parse_skip_prefix(text, "sig");
+	const char *name = after_sig != NULL ? after_sig : text;
 	for (size_t i = 0; i < sizeof(signal_names) / sizeof(signal_names[0]); i++) {
 		if (strcasecmp(name, signal_names[i].name) == 0) {
 			*signo = signal_names[i].signo;

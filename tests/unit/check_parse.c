@@ -2,7 +2,8 @@
  * check_parse: the pure parsers of src/parse.h. Signal names and numbers
  * (real-time ones relative to SIGRTMIN/SIGRTMAX, which glibc decides at run
  * time), signal_name and its round trip, which signals are forwarded,
- * SIG:SIG rewrite rules, exit codes, booleans and bounded counts.
+ * SIG:SIG rewrite rules, exit codes, booleans, bounded counts and the
+ * case-blind prefix and word tests.
  *
  * Every parser must return 0 or a negative errno and leave its output
  * untouched on failure: each case presets the output to a sentinel.
@@ -315,6 +316,47 @@ static const struct {
 	{ "0x10", 100, -EINVAL, 0 },
 };
 
+static const struct {
+	const char *text, *prefix;
+	int skipped; /* bytes skipped, -1 for no match */
+} prefixes[] = {
+	{ "SIGTERM", "sig", 3 }, { "sigterm", "sig", 3 }, { "SiGtErM", "sig", 3 },
+	{ "SIG", "sig", 3 },     { "SI", "sig", -1 },     { "", "sig", -1 },
+	{ "TERM", "sig", -1 },   { "xsig", "sig", -1 },   { "anything", "", 0 },
+	{ "RTMIN+3", "rtmin", 5 }, { "rtmax", "rtmin", -1 },
+};
+
+START_TEST(test_parse_skip_prefix)
+{
+	const char *text = prefixes[_i].text;
+	const char *rest = parse_skip_prefix(text, prefixes[_i].prefix);
+
+	if (prefixes[_i].skipped < 0)
+		ck_assert_ptr_null(rest);
+	else
+		ck_assert_ptr_eq(rest, text + prefixes[_i].skipped);
+}
+END_TEST
+
+static const struct {
+	const char *text;
+	size_t len;
+	const char *word;
+	bool equal;
+} equals[] = {
+	{ "kill", 4, "kill", true },     { "KILL", 4, "kill", true },
+	{ "KiLl,chown", 4, "kill", true }, { "kill", 3, "kill", false },
+	{ "killer", 6, "kill", false },  { "", 0, "", true },
+	{ "", 0, "kill", false },        { "x", 1, "", false },
+};
+
+START_TEST(test_parse_equal_nocase)
+{
+	ck_assert(parse_equal_nocase(equals[_i].text, equals[_i].len, equals[_i].word) ==
+		  equals[_i].equal);
+}
+END_TEST
+
 START_TEST(test_parse_uint)
 {
 	unsigned long value = 4242;
@@ -353,6 +395,8 @@ Suite *test_suite(void)
 
 	tc = unit_tcase(s, "signal_is_forwardable", 5);
 	tcase_add_loop_test(tc, test_signal_is_forwardable, 0, N(forwardable));
+	tcase_add_loop_test(tc, test_parse_skip_prefix, 0, N(prefixes));
+	tcase_add_loop_test(tc, test_parse_equal_nocase, 0, N(equals));
 
 	tc = unit_tcase(s, "parse_rewrite", 5);
 	tcase_add_loop_test(tc, test_parse_rewrite_ok, 0, N(rewrite_ok));
