@@ -2,9 +2,11 @@
  * privs: ids, groups and capabilities, for the child and for reaper.
  *
  * Owns: reading /etc/passwd and /etc/group (never NSS, so the static build
- * resolves names too) and the libcap objects. Never: a library call that
- * allocates in the child; user lookups happen in privs_prepare, before
- * fork. Invariant: a child that was asked to drop root cannot get it back;
+ * resolves names too). Never: a library call in the child but plain
+ * system call wrappers: it shares our memory until exec, so the ids change
+ * with raw system calls (glibc's set*id wrappers would signal and wait
+ * for our threads; the kernel changes the calling process alone, which is
+ * what we want). User lookups happen in privs_prepare, before the child. Invariant: a child that was asked to drop root cannot get it back;
  * privs_apply_child proves it before exec.
  */
 #include "privs.h"
@@ -22,6 +24,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "cli.h"
 #include "log.h"
 #include "passwd.h"
@@ -123,8 +126,8 @@ static int prepare_user(const char *spec, const char *origin, struct privs *p, c
 	char *group = read_text("/etc/group");
 	int rc = 0;
 	if (passwd == NULL || group == NULL) {
-		rc = fail(err, size, "%s: cannot read %s: %s", origin,
-			  passwd == NULL ? "/etc/passwd" : "/etc/group", strerror(errno));
+		rc = fail(err, size, "%s: cannot read %s: %m", origin,
+			  passwd == NULL ? "/etc/passwd" : "/etc/group");
 		goto out;
 	}
 	int e = passwd_find_user(passwd, user_spec, &user);
@@ -145,7 +148,8 @@ static int prepare_user(const char *spec, const char *origin, struct privs *p, c
 	/* A numeric uid with no entry gets no supplementary groups at all. */
 	p->groups = calloc(GROUPS_MAX, sizeof(gid_t));
 	if (p->groups == NULL) {
-		rc = fail(err, size, "%s: %s", origin, strerror(ENOMEM));
+		errno = ENOMEM;
+		rc = fail(err, size, "%s: %m", origin);
 		goto out;
 	}
 	p->group_count = user.found ? passwd_user_groups(group, user.name, p->gid, p->groups,
@@ -162,51 +166,26 @@ out:
 	return rc;
 }
 
-/* "none" or a comma list of names libcap knows ("chown", "CAP_CHOWN"). */
+/* "none" or a comma list of capability names ("chown", "CAP_CHOWN"). */
 static int prepare_caps(const char *spec, const char *origin, struct privs *p, char *err,
 			size_t size)
 {
 	if (strcasecmp(spec, "none") != 0) {
-		char name[64];
 		for (const char *s = spec;;) {
 			size_t len = strcspn(s, ",");
-			if (len == 0 || len >= sizeof(name) - 4)
+			if (len == 0)
 				return fail(err, size, "%s: '%s' is not a list of capabilities",
 					    origin, spec);
-			/* libcap wants lower case; accept any, with or without cap_ */
-			size_t off = strncasecmp(s, "cap_", 4) == 0 ? 0 : 4;
-			memcpy(name, "cap_", 4);
-			for (size_t i = 0; i < len; i++)
-				name[off + i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
-			name[off + len] = '\0';
-			cap_value_t cap;
-			if (cap_from_name(name, &cap) < 0 || cap < 0 || cap >= PRIVS_CAP_SLOTS)
+			int cap = caps_from_name(s, len);
+			if (cap < 0)
 				return fail(err, size, "%s: unknown capability '%.*s'", origin,
 					    (int)len, s);
-			p->keep[cap] = true;
+			p->keep |= CAPS_BIT(cap);
 			if (s[len] == '\0')
 				break;
 			s += len + 1;
 		}
 	}
-	p->raise_caps = cap_init();
-	p->final_caps = cap_init();
-	if (p->raise_caps == NULL || p->final_caps == NULL)
-		return fail(err, size, "%s: %s", origin, strerror(errno));
-	for (cap_value_t c = 0; c < PRIVS_CAP_SLOTS; c++) {
-		if (!p->keep[c])
-			continue;
-		cap_value_t one[1] = {c};
-		static const cap_flag_t flags[] = {CAP_PERMITTED, CAP_EFFECTIVE, CAP_INHERITABLE};
-		for (size_t f = 0; f < 3; f++)
-			if (cap_set_flag(p->final_caps, flags[f], 1, one, CAP_SET) < 0 ||
-			    cap_set_flag(p->raise_caps, flags[f], 1, one, CAP_SET) < 0)
-				return fail(err, size, "%s: %s", origin, strerror(errno));
-	}
-	cap_value_t setpcap[1] = {CAP_SETPCAP};
-	if (cap_set_flag(p->raise_caps, CAP_PERMITTED, 1, setpcap, CAP_SET) < 0 ||
-	    cap_set_flag(p->raise_caps, CAP_EFFECTIVE, 1, setpcap, CAP_SET) < 0)
-		return fail(err, size, "%s: %s", origin, strerror(errno));
 	p->set_caps = true;
 	return 0;
 }
@@ -215,24 +194,15 @@ static int prepare_caps(const char *spec, const char *origin, struct privs *p, c
  * instead of a bare EPERM from the child. */
 static int check_caps_held(const struct privs *p, const char *origin, char *err, size_t size)
 {
-	cap_t own = cap_get_proc();
-	int rc = 0;
+	struct caps_sets own;
 
-	if (own == NULL)
-		return fail(err, size, "%s: cannot read our capabilities: %s", origin, strerror(errno));
-	for (cap_value_t c = 0; c < PRIVS_CAP_SLOTS && rc == 0; c++) {
-		cap_flag_value_t held = CAP_CLEAR;
-		if (!p->keep[c])
-			continue;
-		if (cap_get_flag(own, c, CAP_PERMITTED, &held) < 0 || held != CAP_SET) {
-			char *name = cap_to_name(c);
-			rc = fail(err, size, "%s: cannot keep '%s': reaper does not hold it", origin,
-				  name != NULL ? name : "?");
-			(void)cap_free(name); /* a string from libcap */
-		}
-	}
-	(void)cap_free(own);
-	return rc;
+	if (caps_get(&own) < 0)
+		return fail(err, size, "%s: cannot read our capabilities: %m", origin);
+	for (int c = 0; c < CAPS_MAX; c++)
+		if ((p->keep & ~own.permitted & CAPS_BIT(c)) != 0)
+			return fail(err, size, "%s: cannot keep '%s': reaper does not hold it", origin,
+				    caps_name(c) != NULL ? caps_name(c) : "?");
+	return 0;
 }
 
 int privs_prepare(const struct config *cfg, bool has_tty, struct privs *p, char *err,
@@ -257,10 +227,6 @@ void privs_free(struct privs *p)
 {
 	free(p->groups);
 	free(p->home_env);
-	if (p->raise_caps != NULL)
-		(void)cap_free(p->raise_caps); /* cannot fail for a cap_t */
-	if (p->final_caps != NULL)
-		(void)cap_free(p->final_caps);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -273,34 +239,53 @@ static int apply_ids(const struct privs *p, enum privs_step *step)
 
 	if (p->set_caps)
 		STEP(PRIVS_KEEPCAPS, prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0));
-	STEP(PRIVS_GROUPS, setgroups(p->group_count, p->groups));
-	STEP(PRIVS_GID, setresgid(p->gid, p->gid, p->gid));
-	STEP(PRIVS_UID, setresuid(p->uid, p->uid, p->uid));
+	STEP(PRIVS_GROUPS, syscall(SYS_setgroups, p->group_count, p->groups));
+	STEP(PRIVS_GID, syscall(SYS_setresgid, p->gid, p->gid, p->gid));
+	STEP(PRIVS_UID, syscall(SYS_setresuid, p->uid, p->uid, p->uid));
 	/* Prove it: unless the user asked to keep CAP_SETUID/CAP_SETGID, the
 	 * old ids must be out of reach now. */
-	if (old_uid != p->uid && !p->keep[CAP_SETUID] && setresuid(old_uid, old_uid, old_uid) == 0) {
+	if (old_uid != p->uid && (p->keep & CAPS_BIT(CAP_SETUID)) == 0 &&
+	    syscall(SYS_setresuid, old_uid, old_uid, old_uid) == 0) {
 		*step = PRIVS_REGAIN;
 		return -EPERM;
 	}
-	if (old_gid != p->gid && !p->keep[CAP_SETGID] && p->uid != 0 &&
-	    setresgid(old_gid, old_gid, old_gid) == 0) {
+	if (old_gid != p->gid && (p->keep & CAPS_BIT(CAP_SETGID)) == 0 && p->uid != 0 &&
+	    syscall(SYS_setresgid, old_gid, old_gid, old_gid) == 0) {
 		*step = PRIVS_REGAIN;
 		return -EPERM;
 	}
 	return 0;
 }
 
+/* Raise CAP_SETPCAP beside the kept ones while the bounding set is
+ * dropped (that needs it), then settle on exactly the kept ones, in every
+ * set the child's exec can carry them through: ambient last. */
 static int apply_caps(const struct privs *p, enum privs_step *step)
 {
-	STEP(PRIVS_CAPS, cap_set_proc(p->raise_caps));
-	for (cap_value_t c = 0; c < (cap_value_t)cap_max_bits(); c++)
-		if (c >= PRIVS_CAP_SLOTS || !p->keep[c])
-			STEP(PRIVS_BOUNDING, cap_drop_bound(c));
-	STEP(PRIVS_CAPS, cap_set_proc(p->final_caps));
-	STEP(PRIVS_AMBIENT, cap_reset_ambient());
-	for (cap_value_t c = 0; c < PRIVS_CAP_SLOTS; c++)
-		if (p->keep[c])
-			STEP(PRIVS_AMBIENT, cap_set_ambient(c, CAP_SET));
+	struct caps_sets raise = {
+		.effective = p->keep | CAPS_BIT(CAP_SETPCAP),
+		.permitted = p->keep | CAPS_BIT(CAP_SETPCAP),
+		.inheritable = p->keep,
+	};
+	struct caps_sets final = {.effective = p->keep, .permitted = p->keep, .inheritable = p->keep};
+
+	STEP(PRIVS_CAPS, caps_set(&raise));
+	/* Every number the kernel knows: it answers EINVAL past its last. */
+	for (int c = 0; c < CAPS_MAX; c++) {
+		if ((p->keep & CAPS_BIT(c)) != 0)
+			continue;
+		if (caps_drop_bound(c) < 0) {
+			if (errno == EINVAL)
+				break;
+			*step = PRIVS_BOUNDING;
+			return -errno;
+		}
+	}
+	STEP(PRIVS_CAPS, caps_set(&final));
+	STEP(PRIVS_AMBIENT, caps_clear_ambient());
+	for (int c = 0; c < CAPS_MAX; c++)
+		if ((p->keep & CAPS_BIT(c)) != 0)
+			STEP(PRIVS_AMBIENT, caps_raise_ambient(c));
 	return 0;
 }
 
@@ -317,29 +302,17 @@ int privs_apply_child(const struct privs *p, enum privs_step *step)
 	return 0;
 }
 
-/* Reaper's own set, with the raw system calls: two of them instead of
- * libcap's four capget and a capset, on every start. */
+/* Reaper's own sets, in one capset where we hold CAP_KILL (root, or a
+ * container's default set): asking to keep it alone is refused with EPERM
+ * only when we do not hold it, and then we drop everything (a no-op when
+ * we hold nothing). */
 void privs_drop_own(void)
 {
-	struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3};
-	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	const struct caps_sets kill_only = {
+		.effective = CAPS_BIT(CAP_KILL), .permitted = CAPS_BIT(CAP_KILL), .inheritable = 0,
+	};
+	const struct caps_sets none = {0, 0, 0};
 
-	if (syscall(SYS_capget, &header, data) < 0) {
-		log_msg(LOG_WARN, "cannot read our capabilities: %m");
-		return;
-	}
-	bool any = false;
-	for (size_t i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
-		any = any || data[i].permitted != 0 || data[i].inheritable != 0;
-	if (!any)
-		return; /* we hold none: nothing to drop */
-	uint32_t kill_bit = (uint32_t)1 << (CAP_KILL % 32);
-	bool had_kill = (data[CAP_KILL / 32].permitted & kill_bit) != 0;
-	memset(data, 0, sizeof(data));
-	if (had_kill) {
-		data[CAP_KILL / 32].permitted = kill_bit;
-		data[CAP_KILL / 32].effective = kill_bit;
-	}
-	if (syscall(SYS_capset, &header, data) < 0)
+	if (caps_set(&kill_only) < 0 && (errno != EPERM || caps_set(&none) < 0))
 		log_msg(LOG_WARN, "cannot drop our own capabilities: %m");
 }

@@ -3,7 +3,7 @@
  * of reaper itself once the child runs.
  *
  * Everything is resolved before fork (privs_prepare: the passwd and group
- * files, libcap's parsing of capability names); the child only applies the
+ * files, the capability names); the child only applies the
  * prepared result with system calls (privs_apply_child), in the order of
  * DESIGN.md: groups, gid, uid, capabilities (bounding set first, while
  * CAP_SETPCAP is still effective), ambient, no_new_privs.
@@ -13,13 +13,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <sys/capability.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct config;
-
-/* The kernel's capability sets are 64 bits wide. */
-#define PRIVS_CAP_SLOTS 64
 
 struct privs {
 	bool change_ids;         /* --user given */
@@ -29,9 +26,7 @@ struct privs {
 	size_t group_count;
 	char *home_env;          /* "HOME=..." to add when HOME is unset, or NULL */
 	bool set_caps;           /* --caps given */
-	bool keep[PRIVS_CAP_SLOTS]; /* caps the child keeps, by number */
-	cap_t raise_caps;        /* wanted + CAP_SETPCAP: to drop the bounding set */
-	cap_t final_caps;        /* wanted in permitted, effective and inheritable */
+	uint64_t keep;           /* caps the child keeps: CAPS_BIT(number) */
 	bool no_new_privs;
 	bool new_session;        /* --user on a terminal: no controlling tty (TIOCSTI) */
 };
@@ -63,8 +58,8 @@ int privs_prepare(const struct config *cfg, bool has_tty, struct privs *p,
 /* Release what privs_prepare allocated. */
 void privs_free(struct privs *p);
 
-/* In the forked child: apply p. Returns 0, or -errno with *step set.
- * Makes only system calls (libcap's set functions wrap them). */
+/* In the child, which may share our memory: apply p. Returns 0, or
+ * -errno with *step set. Makes only system calls. */
 int privs_apply_child(const struct privs *p, enum privs_step *step);
 
 /* Reaper itself, once the child runs: keep CAP_KILL (to signal a child that

@@ -1,7 +1,7 @@
 # Alpine-style: the static reaper needs no libc at all, so it goes as is
 # into a musl image (or FROM scratch, or distroless).
 #
-#   make static          # build/reaper-static: static-pie, libcap inside
+#   make static          # build/reaper-static: static, needs no libc
 #   docker build -f docker/examples/alpine.Dockerfile -t my-app .
 #
 # Not built by the tests: this machine cannot pull alpine. The same binary

@@ -412,7 +412,7 @@ START_TEST(test_user_names_bare_chroot)
 }
 END_TEST
 
-/* Capability names come from libcap, linked in statically. */
+/* Capability names come from reaper's own table (src/caps.c): no library. */
 START_TEST(test_caps_names)
 {
 	struct image im;
