@@ -107,8 +107,10 @@ static int plan_environment(struct exec_plan *plan, char *const envp[], pid_t se
 	for (size_t i = 0; i < count; i++) {
 		plan->envp[i] = envp[i];
 		if (listen_pid != NULL && strncmp(envp[i], "LISTEN_PID=", 11) == 0 &&
-		    strtol(listen_pid, NULL, 10) == (long)self)
+		    strtol(listen_pid, NULL, 10) == (long)self) {
 			plan->envp[i] = plan->listen_pid;
+			plan->has_listen_pid = true;
+		}
 	}
 	plan->envp[count] = extra;
 	memcpy(plan->listen_pid, "LISTEN_PID=", 12);

@@ -10,6 +10,7 @@
 #ifndef REAPER_EXECPLAN_H
 #define REAPER_EXECPLAN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -17,6 +18,7 @@ struct exec_plan {
 	char **candidates;   /* paths execve tries in order, execvp-style */
 	char **envp;         /* environment handed to COMMAND */
 	char listen_pid[32]; /* "LISTEN_PID=<child pid>", filled in the child */
+	bool has_listen_pid; /* envp holds listen_pid: the child must fill it */
 	char **sh_argv;      /* "/bin/sh", path, ARG...: for ENOEXEC scripts */
 	char *storage;       /* the strings behind candidates */
 	char *arena;         /* where the plan lives when it fits */

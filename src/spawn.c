@@ -1,5 +1,5 @@
 /*
- * spawn: start the child (vfork-style, or fork when privileges change),
+ * spawn: start the child (vfork-style; fork only in the sanitized build),
  * child set-up, exec, and the exec-error report.
  *
  * Owns: the main child from fork until exec. Never: stdio, malloc, user
@@ -78,9 +78,9 @@ static _Noreturn void child_fail(const struct child_ctx *c, enum spawn_step step
 	child_fail_privs(c, step, err, PRIVS_KEEPCAPS);
 }
 
-/* The child's line of system calls. In the vfork-style child only plain
- * syscall wrappers run here (no stdio, malloc, set*id or libcap: those
- * need the fork path, see needs_own_memory). */
+/* The child's line of system calls. It shares our memory (vfork-style),
+ * so only plain system call wrappers run here: no stdio, no malloc, no
+ * glibc set*id wrappers (privs_apply_child makes the raw calls). */
 static _Noreturn void child_run(const struct child_ctx *c)
 {
 	struct reaper *r = c->r;
@@ -103,7 +103,8 @@ static _Noreturn void child_run(const struct child_ctx *c)
 		child_fail_privs(c, STEP_PRIVS, -err, privs_step);
 	if (r->sigchld_was_ignored && signal(SIGCHLD, SIG_IGN) == SIG_ERR)
 		child_fail(c, STEP_SIGCHLD, errno);
-	exec_plan_set_listen_pid(c->plan, getpid());
+	if (c->plan->has_listen_pid) /* a getpid only socket activation needs */
+		exec_plan_set_listen_pid(c->plan, getpid());
 	if (sigprocmask(SIG_SETMASK, &r->orig_mask, NULL) < 0)
 		child_fail(c, STEP_SIGMASK, errno);
 	/* Last before exec: credential changes clear it. If reaper died before
@@ -115,11 +116,6 @@ static _Noreturn void child_run(const struct child_ctx *c)
 			(void)kill(getpid(), c->pdeathsig); /* to ourselves: cannot fail */
 	}
 	child_fail(c, STEP_EXEC, exec_plan_run(c->plan, r->cfg->argv));
-}
-
-static int child_entry(void *arg)
-{
-	child_run(arg);
 }
 
 /* AddressSanitizer cannot follow a child that runs on a stack of our
@@ -136,14 +132,64 @@ static int child_entry(void *arg)
 #define SPAWN_UNDER_ASAN 0
 #endif
 
-/* Changing ids goes through glibc's set*id wrappers and libcap, which are
- * not safe while the child shares our memory: those runs fork. */
-static bool needs_own_memory(const struct privs *privs)
+#if SPAWN_UNDER_ASAN
+/* Read the child's report: 0 bytes means exec succeeded. */
+static int read_report(int fd, struct spawn_report *report)
 {
-	return SPAWN_UNDER_ASAN || privs->change_ids || privs->set_caps;
+	ssize_t n;
+
+	do
+		n = read(fd, report, sizeof(*report));
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return n == (ssize_t)sizeof(*report) ? 1 : 0;
 }
 
+/* fork, with the report pipe; returns the pid, or -1 with errno. *got is
+ * set from the pipe: 1 when the child reported a failure into *report. */
+static pid_t launch_forked(struct child_ctx *c, struct spawn_report *report, int *got)
+{
+	int pipe_fds[2];
+
+	*got = 0;
+	if (pipe2(pipe_fds, O_CLOEXEC) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		(void)close(pipe_fds[0]);
+		c->report_fd = pipe_fds[1];
+		child_run(c);
+	}
+	int saved = errno;
+	(void)close(pipe_fds[1]);
+	/* Also here, so a signal sent to the group right after start is never
+	 * lost; EACCES means the child has exec'd and set it already. Not for
+	 * a new session: setsid() fails in a process-group leader (a signal
+	 * sent meanwhile reaches the child alone, through the ESRCH fallback).
+	 * The vfork-style child has set it by the time we run again. */
+	if (pid > 0 && !c->privs->new_session && setpgid(pid, pid) < 0 && errno != EACCES &&
+	    errno != ESRCH)
+		log_msg(LOG_WARN, "setpgid(%d): %m", (int)pid);
+	if (pid > 0) {
+		*got = read_report(pipe_fds[0], report);
+		if (*got < 0) {
+			errno = -*got;
+			log_msg(LOG_WARN, "reading the exec report: %m");
+		}
+	}
+	(void)close(pipe_fds[0]);
+	errno = saved;
+	return pid;
+}
+
+#else
 #define CHILD_STACK_SIZE (64 * 1024)
+
+static int child_entry(void *arg)
+{
+	child_run(arg);
+}
 
 /* vfork-style: no copy of our page tables (most of a fork's cost), and we
  * sleep until the child has exec'd or exited, so by the time clone
@@ -164,17 +210,27 @@ static pid_t launch_shared(struct child_ctx *c, int *pidfd)
 	return pid;
 }
 
-/* Read the child's report: 0 bytes means exec succeeded. */
-static int read_report(int fd, struct spawn_report *report)
-{
-	ssize_t n;
+#endif
 
-	do
-		n = read(fd, report, sizeof(*report));
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	return n == (ssize_t)sizeof(*report) ? 1 : 0;
+/* Start the child; *got is 1 when it could not exec and said why in
+ * *report. Only the sanitized build forks. Returns the pid, or -1 with
+ * errno. */
+static pid_t launch(struct child_ctx *c, struct spawn_report *report, int *got, int *pidfd)
+{
+#if SPAWN_UNDER_ASAN
+	*pidfd = -1;
+	return launch_forked(c, report, got);
+#else
+	/* Static, as the child's stack: one child per process. */
+	static volatile struct spawn_report shared;
+
+	shared = (struct spawn_report){.step = -1};
+	c->shared = &shared;
+	pid_t pid = launch_shared(c, pidfd);
+	*report = (struct spawn_report){shared.step, shared.err, shared.privs_step};
+	*got = report->step >= 0;
+	return pid;
+#endif
 }
 
 static int report_failure(struct reaper *r, const struct spawn_report *report)
@@ -206,40 +262,15 @@ static int report_failure(struct reaper *r, const struct spawn_report *report)
 	return 125;
 }
 
-/* fork, with the report pipe; returns the pid, or -1 with errno. *got is
- * set from the pipe: 1 when the child reported a failure into *report. */
-static pid_t launch_forked(struct child_ctx *c, struct spawn_report *report, int *got)
-{
-	int pipe_fds[2];
-
-	*got = 0;
-	if (pipe2(pipe_fds, O_CLOEXEC) < 0)
-		return -1;
-	pid_t pid = fork();
-	if (pid == 0) {
-		(void)close(pipe_fds[0]);
-		c->report_fd = pipe_fds[1];
-		child_run(c);
-	}
-	int saved = errno;
-	(void)close(pipe_fds[1]);
-	if (pid > 0) {
-		*got = read_report(pipe_fds[0], report);
-		if (*got < 0)
-			log_msg(LOG_WARN, "reading the exec report: %s", strerror(-*got));
-	}
-	(void)close(pipe_fds[0]);
-	errno = saved;
-	return pid;
-}
-
 int spawn_child(struct reaper *r, char *const envp[], const struct privs *privs)
 {
 	struct exec_plan plan;
 	int err = exec_plan_prepare(&plan, r->cfg->argv, envp, r->self_pid, privs->home_env);
 
-	if (err < 0)
-		log_fatal("cannot prepare to run '%s': %s", r->cfg->argv[0], strerror(-err));
+	if (err < 0) {
+		errno = -err;
+		log_fatal("cannot prepare to run '%s': %m", r->cfg->argv[0]);
+	}
 	struct child_ctx c = {
 		.r = r, .plan = &plan, .privs = privs, .report_fd = -1,
 		.pdeathsig = r->cfg->child_pdeathsig == PDEATHSIG_DEFAULT
@@ -248,28 +279,13 @@ int spawn_child(struct reaper *r, char *const envp[], const struct privs *privs)
 		/* A reaper started in the background must not steal the terminal. */
 		.take_terminal = r->tty_fd >= 0 && r->tty_foreground && !privs->new_session,
 	};
-	volatile struct spawn_report shared = {.step = -1};
 	struct spawn_report report = {.step = -1};
 	int got = 0, pidfd = -1;
-	pid_t pid;
-	if (needs_own_memory(privs)) {
-		pid = launch_forked(&c, &report, &got);
-	} else {
-		c.shared = &shared;
-		pid = launch_shared(&c, &pidfd);
-		report = (struct spawn_report){shared.step, shared.err, shared.privs_step};
-		got = report.step >= 0;
-	}
+	pid_t pid = launch(&c, &report, &got, &pidfd);
 	if (pid < 0)
 		log_fatal("cannot start '%s': %m", r->cfg->argv[0]);
 	exec_plan_free(&plan);
 	r->child_pid = pid;
-	/* Also here, so a signal sent to the group right after start is never
-	 * lost; EACCES means the child has exec'd and set it already. Not for
-	 * a new session: setsid() fails in a process-group leader (a signal
-	 * sent meanwhile reaches the child alone, through the ESRCH fallback). */
-	if (!privs->new_session && setpgid(pid, pid) < 0 && errno != EACCES && errno != ESRCH)
-		log_msg(LOG_WARN, "setpgid(%d): %m", (int)pid);
 	r->child_pidfd = pidfd >= 0 ? pidfd : pidfd_open(pid, 0);
 	if (r->child_pidfd < 0 && errno != ENOSYS)
 		log_msg(LOG_WARN, "pidfd_open(%d): %m; signalling by pid", (int)pid);
