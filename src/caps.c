@@ -80,7 +80,9 @@ const char *caps_name(int cap)
 int caps_get(struct caps_sets *sets)
 {
 	struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3};
-	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	/* Zeroed although the kernel fills both halves: valgrind's model of
+	 * capget marks only the first as written. */
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {{0, 0, 0}, {0, 0, 0}};
 
 	if (syscall(SYS_capget, &header, data) < 0)
 		return -1;
