@@ -61,30 +61,42 @@ static const char *describe_status(int status, char *buf, size_t size)
 	return buf;
 }
 
+/* The status is formatted only when the line is written: at the default
+ * level that is never, and the formatting would page in printf's code at
+ * every exit (issue 7 counts those page faults). */
+static void log_child(const struct reaper *r, int status)
+{
+	char what[48];
+
+	if (log_enabled(LOG_INFO))
+		log_msg(LOG_INFO, "child %d %s", (int)r->child_pid,
+			describe_status(status, what, sizeof(what)));
+}
+
 static void record_main_child(struct reaper *r, int status)
 {
 	char what[48];
 
 	if (WIFSTOPPED(status)) {
 		r->child_stopped = true;
-		log_msg(LOG_INFO, "child %d %s", (int)r->child_pid,
-			describe_status(status, what, sizeof(what)));
-		trace_event(r, "event=stop pid=%d %s", (int)r->child_pid,
-			    trace_status(status, what, sizeof(what)));
+		log_child(r, status);
+		if (trace_on(r))
+			trace_event(r, "event=stop pid=%d %s", (int)r->child_pid,
+				    trace_status(status, what, sizeof(what)));
 		return;
 	}
 	r->child_reaped = true;
 	r->child_status = status;
 	if (r->cfg->report)
 		r->stats.child_end_ns = clock_now_ns();
-	trace_event(r, "event=exit pid=%d %s", (int)r->child_pid,
-		    trace_status(status, what, sizeof(what)));
+	if (trace_on(r))
+		trace_event(r, "event=exit pid=%d %s", (int)r->child_pid,
+			    trace_status(status, what, sizeof(what)));
 	if (r->child_pidfd >= 0) {
 		(void)close(r->child_pidfd); /* nothing to report: it was ours and valid */
 		r->child_pidfd = -1;
 	}
-	log_msg(LOG_INFO, "child %d %s", (int)r->child_pid,
-		describe_status(status, what, sizeof(what)));
+	log_child(r, status);
 }
 
 /* A process other than the main child was reaped: log and trace it. */
