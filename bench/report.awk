@@ -27,7 +27,7 @@ function row(fig, label, unit, dir, dec, target, kind, param, subject) {
 }
 
 BEGIN {
-	ninits = split("direct reaper reaper-static tini dumb-init catatonit", INIT, " ")
+	ninits = split("direct reaper reaper-static tini dumb-init catatonit minimal", INIT, " ")
 	npeers = split("tini dumb-init catatonit", PEER, " ")
 	row("startup_ms", "start-up: wall time of `INIT /bin/true`", "ms", "lo", 2, "", "", "")
 	row("startup_added_ms", "start-up time added over the direct run", "ms", "lo", 2, "≤ ½ best peer", "le_peer", 0.5)
@@ -147,14 +147,16 @@ END {
 	print ""
 	print "Every init runs as a command prefix (`reaper --`, `tini --`, `dumb-init`, `catatonit --`);"
 	print "**reaper** is build/reaper (dynamic), **reaper-static** build/reaper-static; **direct** is the"
-	print "same workload with no init, the floor. All six are measured in the same run, in rounds whose order"
+	print "same workload with no init, the floor; **minimal** is `bench/minimal`, the least a correct init does"
+	print "(block signals, start the child vfork-style, forward, reap, exit with its status), linked static like"
+	print "reaper-static: what any init built on glibc costs, not a peer. All seven are measured in the same run, in rounds whose order"
 	print "rotates. A cell is the median, and in brackets the min–max over the runs (for p99: the pooled p99,"
 	print "and the range of each round's p99). Lower is better except where the row says per second or"
 	print "finished. The ratios and *met* are for the dynamic build (the static one for the static size),"
 	print "with the static build's verdict after it where it differs."
 	print ""
-	print "| figure | direct | reaper | reaper-static | tini | dumb-init | catatonit | reaper ÷ best peer | reaper ÷ direct | target | met |"
-	print "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"
+	print "| figure | direct | reaper | reaper-static | tini | dumb-init | catatonit | minimal | reaper ÷ best peer | reaper ÷ direct | target | met |"
+	print "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"
 	for (r = 1; r <= nrows; r++) {
 		f = R_fig[r]
 		label = R_label[r] (R_unit[r] != "" && R_unit[r] != "runs" ? " (" R_unit[r] ")" : "")
@@ -179,8 +181,8 @@ END {
 	print ""
 	print "Each init against the best peer and against the direct run (its value ÷ theirs):"
 	print ""
-	print "| figure | reaper | reaper-static | tini | dumb-init | catatonit |"
-	print "| --- | ---: | ---: | ---: | ---: | ---: |"
+	print "| figure | reaper | reaper-static | tini | dumb-init | catatonit | minimal |"
+	print "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
 	for (r = 1; r <= nrows; r++) {
 		f = R_fig[r]
 		if (R_dec[r] < 0) continue
@@ -214,7 +216,7 @@ END {
 	print "3. **Signals**: `bench/pidns siglat` takes CLOCK_MONOTONIC, then kill(SIGUSR1) to PID 1;"
 	print "   `bench/sigchild`, the child, takes the clock when sigwaitinfo returns and reports it on a pipe; "
 	print "   " sig_n " signals per init, one at a time. Direct: the child is PID 1."
-	print "4. **Idle**: all six `INIT bench/idle` side by side as PID 1 of their namespaces, " idle_rounds " round(s)"
+	print "4. **Idle**: all seven `INIT bench/idle` side by side as PID 1 of their namespaces, " idle_rounds " round(s)"
 	print "   of " idle_s " s; system calls of PID 1 alone with " (sysc == "perf" ? "`perf stat -p` (which does not interrupt the process, unlike `strace -p`)" : "`strace -c -p` (attaching restarts the blocking call: may count it)") ","
 	print "   context switches from /proc/PID/status."
 	print "5. **Memory** of the same idle PID 1 at the end of the window: VmRSS, and Private_Clean +"

@@ -12,7 +12,9 @@
 #
 # Each init is a command prefix: "reaper --", "tini --", "dumb-init",
 # "catatonit --", and the static build "reaper-static --"; "direct" is the
-# workload with no init. Every figure is taken for all six in the same
+# workload with no init, and "minimal" (bench/minimal.c) the least a
+# correct init does, linked like reaper-static: the yardstick of what any
+# glibc init costs. Every figure is taken for all seven in the same
 # run, in rounds whose order rotates, so a slow minute of a shared machine
 # does not land on one init only; we report medians and min-max, never one
 # run. Figures:
@@ -92,7 +94,7 @@ ensure_deps() {
 }
 ensure_deps
 
-for f in reaper reaper-static bench/pidns bench/orphans bench/sigchild bench/cleanup bench/idle; do
+for f in reaper reaper-static bench/pidns bench/orphans bench/sigchild bench/cleanup bench/idle bench/minimal; do
 	[ -x "$BUILD/$f" ] || die "$BUILD/$f is missing: run 'make bench'"
 done
 
@@ -115,9 +117,8 @@ REAPER_ID="$(cd "$ROOT" && git describe --always --dirty 2>/dev/null || echo unk
 # reaper-static too: a static binary skips the dynamic loader, about 30
 # system calls and 40 page faults of every start, so the start-up figures
 # of the two builds differ most.
-INITS=(direct reaper reaper-static tini dumb-init catatonit)
-OURS=(reaper reaper-static)
-PEERS=(tini dumb-init catatonit)
+INITS=(direct reaper reaper-static tini dumb-init catatonit minimal)
+INITS_ONLY=("${INITS[@]:1}") # all but direct: what an init adds to it
 declare -A PREFIX=(
 	[direct]=""
 	[reaper]="$WORK/reaper --"
@@ -125,6 +126,7 @@ declare -A PREFIX=(
 	[tini]="tini --"
 	[dumb-init]="dumb-init"
 	[catatonit]="catatonit --"
+	[minimal]="$H/minimal"
 )
 
 # The inits in round $1's order: the list rotated by $1.
@@ -215,7 +217,7 @@ for init in "${INITS[@]}"; do
 	emit_stats startup_ms "$init" "$WORK/startup.$init"
 done
 direct_ms=$(stats <"$WORK/startup.direct" | cut -d' ' -f2)
-for init in "${OURS[@]}" "${PEERS[@]}"; do
+for init in "${INITS_ONLY[@]}"; do
 	med=$(stats <"$WORK/startup.$init" | cut -d' ' -f2)
 	emit "figure=startup_added_ms init=$init median=$(minus "$med" "$direct_ms")"
 done
@@ -253,7 +255,7 @@ for init in "${INITS[@]}"; do
 done
 direct_sys=$(stats <"$WORK/sys.direct" | cut -d' ' -f2)
 direct_pf=$(stats <"$WORK/pf.direct" | cut -d' ' -f2)
-for init in "${OURS[@]}" "${PEERS[@]}"; do
+for init in "${INITS_ONLY[@]}"; do
 	emit "figure=startup_syscalls_added init=$init median=$(minus "$(stats <"$WORK/sys.$init" | cut -d' ' -f2)" "$direct_sys")"
 	emit "figure=startup_pagefaults_added init=$init median=$(minus "$(stats <"$WORK/pf.$init" | cut -d' ' -f2)" "$direct_pf")"
 done
@@ -311,7 +313,7 @@ ctxt() { # PID -> "voluntary nonvoluntary"
 	awk '/^voluntary_ctxt_switches/ { v = $2 } /^nonvoluntary_ctxt_switches/ { n = $2 }
 		END { print v + 0, n + 0 }' "/proc/$1/status"
 }
-say "4/6 idle: $IDLE_ROUNDS rounds, all six idle side by side for ${IDLE_S}s ($SYSCALL_TOOL)"
+say "4/6 idle: $IDLE_ROUNDS rounds, all seven idle side by side for ${IDLE_S}s ($SYSCALL_TOOL)"
 for ((r = 0; r < IDLE_ROUNDS; r++)); do
 	declare -A PID1=() HOLD=()
 	for init in $(order "$r"); do
@@ -377,6 +379,7 @@ size_kb() { # FILE -> kB of a stripped copy
 }
 emit "figure=size_dynamic_kb init=reaper value=$(size_kb "$WORK/reaper") file=build/reaper"
 emit "figure=size_static_kb init=reaper-static value=$(size_kb "$WORK/reaper-static") file=build/reaper-static"
+emit "figure=size_static_kb init=minimal value=$(size_kb "$H/minimal") file=build/bench/minimal"
 for pair in tini:dynamic:tini tini:static:tini-static dumb-init:dynamic:dumb-init catatonit:static:catatonit; do
 	IFS=: read -r init kind prog <<<"$pair"
 	path=$(command -v "$prog" || true)

@@ -26,5 +26,9 @@ $(BUILD)/bench:
 $(BUILD)/bench/%: bench/%.c | $(BUILD)/bench
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS)
 
+# The minimal init is the yardstick of reaper-static: linked the same way.
+$(BUILD)/bench/minimal: bench/minimal.c | $(BUILD)/bench
+	$(CC) $(ALL_CFLAGS) -o $@ $< -static -no-pie -Wl,-z,relro,-z,now,-z,noexecstack $(LDFLAGS)
+
 bench: $(BUILD)/reaper $(BUILD)/reaper-static $(BENCH_HELPERS)
 	bench/run.sh --build $(BUILD) $(BENCH_FLAGS)
