@@ -46,29 +46,38 @@ static int set_each(setter_fn *set, struct config *cfg, const char *list)
 	}
 }
 
+/* The index of value (any case) among names, or -EINVAL. */
+static int choose(const char *value, const char *const names[], size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		if (strcasecmp(value, names[i]) == 0)
+			return (int)i;
+	return -EINVAL;
+}
+
 static int set_forward(struct config *cfg, const char *value)
 {
-	if (strcasecmp(value, "group") == 0)
-		cfg->forward = FWD_GROUP;
-	else if (strcasecmp(value, "child") == 0)
-		cfg->forward = FWD_CHILD;
-	else if (strcasecmp(value, "tree") == 0)
-		cfg->forward = FWD_TREE;
-	else
-		return -EINVAL;
+	static const char *const names[] = {
+		[FWD_GROUP] = "group", [FWD_CHILD] = "child", [FWD_TREE] = "tree",
+	};
+	int mode = choose(value, names, sizeof(names) / sizeof(names[0]));
+
+	if (mode < 0)
+		return mode;
+	cfg->forward = (enum forward_mode)mode;
 	return 0;
 }
 
 static int set_orphans(struct config *cfg, const char *value)
 {
-	if (strcasecmp(value, "terminate") == 0)
-		cfg->orphans = ORPHANS_TERMINATE;
-	else if (strcasecmp(value, "wait") == 0)
-		cfg->orphans = ORPHANS_WAIT;
-	else if (strcasecmp(value, "leave") == 0)
-		cfg->orphans = ORPHANS_LEAVE;
-	else
-		return -EINVAL;
+	static const char *const names[] = {
+		[ORPHANS_TERMINATE] = "terminate", [ORPHANS_WAIT] = "wait", [ORPHANS_LEAVE] = "leave",
+	};
+	int policy = choose(value, names, sizeof(names) / sizeof(names[0]));
+
+	if (policy < 0)
+		return policy;
+	cfg->orphans = (enum orphan_policy)policy;
 	return 0;
 }
 
