@@ -18,7 +18,7 @@
 
 #include "settings.h"
 
-static const char *env_get(char *const envp[], const char *name)
+const char *cli_getenv(char *const envp[], const char *name)
 {
 	size_t len = strlen(name);
 
@@ -57,7 +57,7 @@ static enum cli_action apply_environment(struct config *cfg, char *const envp[],
 
 	for (size_t i = 0; i < count; i++) {
 		const struct setting *s = &settings[i];
-		const char *value = env_get(envp, s->name);
+		const char *value = cli_getenv(envp, s->name);
 		if (value != NULL && s->set(cfg, value) < 0)
 			return usage(result, "%s: invalid value '%s' (expected %s)",
 				     s->name, value, s->expected);
@@ -192,8 +192,8 @@ enum cli_action cli_parse(struct config *cfg, int argc, char *argv[],
 	}
 
 	/* privs.c checks these values later: tell it where each came from. */
-	cfg->user_origin = cfg->user_spec == env_get(envp, "REAPER_USER") ? "REAPER_USER" : "--user";
-	cfg->caps_origin = cfg->caps_spec == env_get(envp, "REAPER_CAPS") ? "REAPER_CAPS" : "--caps";
+	cfg->user_origin = cfg->user_spec == cli_getenv(envp, "REAPER_USER") ? "REAPER_USER" : "--user";
+	cfg->caps_origin = cfg->caps_spec == cli_getenv(envp, "REAPER_CAPS") ? "REAPER_CAPS" : "--caps";
 
 	cfg->argv = optind < argc ? &argv[optind] : NULL;
 	if (cfg->pause && cfg->argv != NULL)

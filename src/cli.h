@@ -101,6 +101,10 @@ void cli_defaults(struct config *cfg);
 enum cli_action cli_parse(struct config *cfg, int argc, char *argv[],
 			  char *const envp[], struct cli_result *result);
 
+/* The value of name in envp, a NULL-terminated "NAME=value" array (or
+ * NULL), or NULL when it is not there. Pure. */
+const char *cli_getenv(char *const envp[], const char *name);
+
 /* The --help text (static storage, fits on one screen). */
 const char *cli_help(void);
 

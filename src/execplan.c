@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
+
 #define ARENA_SIZE 8192
 
 /* Zeroed memory for the plan: from the arena when it fits, else calloc
@@ -37,17 +39,6 @@ static void plan_release(struct exec_plan *plan, void *p)
 		free(p);
 }
 
-static const char *env_lookup(char *const envp[], const char *name)
-{
-	size_t len = strlen(name);
-
-	for (size_t i = 0; envp[i] != NULL; i++) {
-		if (strncmp(envp[i], name, len) == 0 && envp[i][len] == '=')
-			return envp[i] + len + 1;
-	}
-	return NULL;
-}
-
 /* Candidate paths for argv0 as execvp would try them. 0 or -ENOMEM. */
 static int plan_candidates(struct exec_plan *plan, const char *argv0, char *const envp[])
 {
@@ -58,7 +49,7 @@ static int plan_candidates(struct exec_plan *plan, const char *argv0, char *cons
 		plan->candidates[0] = (char *)argv0;
 		return 0;
 	}
-	const char *path = env_lookup(envp, "PATH");
+	const char *path = cli_getenv(envp, "PATH");
 	if (path == NULL)
 		path = "/bin:/usr/bin"; /* glibc's execvp default */
 	size_t dirs = 1;
@@ -96,7 +87,7 @@ static int plan_candidates(struct exec_plan *plan, const char *argv0, char *cons
 static int plan_environment(struct exec_plan *plan, char *const envp[], pid_t self,
 			    char *extra)
 {
-	const char *listen_pid = env_lookup(envp, "LISTEN_PID");
+	const char *listen_pid = cli_getenv(envp, "LISTEN_PID");
 	size_t count = 0;
 
 	while (envp[count] != NULL)
@@ -156,11 +147,14 @@ int exec_plan_prepare(struct exec_plan *plan, char *const argv[], char *const en
 	return err;
 }
 
-void exec_plan_set_listen_pid(struct exec_plan *plan, pid_t pid)
+void exec_plan_set_listen_pid(struct exec_plan *plan)
 {
 	char digits[16];
 	size_t n = 0;
-	unsigned long v = (unsigned long)pid;
+
+	if (!plan->has_listen_pid)
+		return; /* no getpid: only socket activation needs it */
+	unsigned long v = (unsigned long)getpid();
 
 	do {
 		digits[n++] = (char)('0' + v % 10);

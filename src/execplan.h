@@ -39,9 +39,10 @@ int exec_plan_prepare(struct exec_plan *plan, char *const argv[], char *const en
 /* Release what exec_plan_prepare took from the heap, if anything. */
 void exec_plan_free(struct exec_plan *plan);
 
-/* In the child, before exec_plan_run: LISTEN_PID's value becomes pid.
- * Async-signal-safe; no allocation, no stdio. */
-void exec_plan_set_listen_pid(struct exec_plan *plan, pid_t pid);
+/* In the child, before exec_plan_run: when the environment's LISTEN_PID
+ * named reaper, its value becomes the child's pid. Async-signal-safe; no
+ * allocation, no stdio. */
+void exec_plan_set_listen_pid(struct exec_plan *plan);
 
 /*
  * Try each candidate like execvp: EACCES is remembered and the search goes

@@ -103,8 +103,7 @@ static _Noreturn void child_run(const struct child_ctx *c)
 		child_fail_privs(c, STEP_PRIVS, -err, privs_step);
 	if (r->sigchld_was_ignored && signal(SIGCHLD, SIG_IGN) == SIG_ERR)
 		child_fail(c, STEP_SIGCHLD, errno);
-	if (c->plan->has_listen_pid) /* a getpid only socket activation needs */
-		exec_plan_set_listen_pid(c->plan, getpid());
+	exec_plan_set_listen_pid(c->plan);
 	if (sigprocmask(SIG_SETMASK, &r->orig_mask, NULL) < 0)
 		child_fail(c, STEP_SIGMASK, errno);
 	/* Last before exec: credential changes clear it. If reaper died before
