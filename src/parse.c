@@ -76,13 +76,11 @@ bool parse_equal_nocase(const char *text, size_t len, const char *word)
 /* "RTMIN", "RTMIN+N", "RTMAX", "RTMAX-N" (prefix already stripped of SIG). */
 static int parse_realtime(const char *text, int *signo)
 {
-	const char *after_min = parse_skip_prefix(text, "rtmin");
-	const char *after_max = parse_skip_prefix(text, "rtmax");
-	bool from_min = after_min != NULL;
+	const char *rest = parse_skip_prefix(text, "rtmin");
+	bool from_min = rest != NULL;
 
-	if (!from_min && after_max == NULL)
+	if (!from_min && (rest = parse_skip_prefix(text, "rtmax")) == NULL)
 		return -EINVAL;
-	const char *rest = from_min ? after_min : after_max;
 	unsigned long offset = 0;
 	if (*rest != '\0') {
 		if (*rest != (from_min ? '+' : '-'))

@@ -13,7 +13,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,11 +197,12 @@ static int check_caps_held(const struct privs *p, const char *origin, char *err,
 
 	if (caps_get(&own) < 0)
 		return fail(err, size, "%s: cannot read our capabilities: %m", origin);
-	for (int c = 0; c < CAPS_MAX; c++)
-		if ((p->keep & ~own.permitted & CAPS_BIT(c)) != 0)
-			return fail(err, size, "%s: cannot keep '%s': reaper does not hold it", origin,
-				    caps_name(c) != NULL ? caps_name(c) : "?");
-	return 0;
+	uint64_t missing = p->keep & ~own.permitted;
+	if (missing == 0)
+		return 0;
+	const char *name = caps_name(__builtin_ctzll(missing)); /* the lowest one */
+	return fail(err, size, "%s: cannot keep '%s': reaper does not hold it", origin,
+		    name != NULL ? name : "?");
 }
 
 int privs_prepare(const struct config *cfg, bool has_tty, struct privs *p, char *err,

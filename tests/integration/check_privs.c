@@ -17,7 +17,9 @@
  *   CAP_KILL alone, and it still forwards signals to a child running as
  *   another user.
  * - errors: unknown user, group or capability and malformed specs are exit
- *   125 with one line naming the bad part, and the command never runs.
+ *   125 with one line naming the bad part, and the command never runs; so
+ *   is asking to keep capabilities reaper itself does not hold (reaper run
+ *   as nobody by setpriv), which names the lowest one missing.
  * - terminal: in check_privs_tty.
  *
  * The child is tests/helpers/showprivs ("key value" lines from
@@ -808,6 +810,36 @@ START_TEST(test_env_errors_name_the_variable)
 }
 END_TEST
 
+/* Reaper without capabilities (started as nobody) cannot give the child
+ * any: it says which before anything runs, naming the lowest missing one
+ * (chown is 0, net_raw 13). */
+START_TEST(test_caps_not_held)
+{
+	static const char setpriv[] = "/usr/bin/setpriv"; /* util-linux, Essential on Debian */
+	if (access(setpriv, X_OK) != 0) {
+		printf("check_privs: skipping test_caps_not_held: no %s\n", setpriv);
+		return;
+	}
+	char dir[64], marker[96], touch[128];
+	make_marker_dir(dir, sizeof dir);
+	snprintf(marker, sizeof marker, "%s/ran", dir);
+	snprintf(touch, sizeof touch, "touch %s", marker);
+	const char *opts[] = { "--reuid=65534", "--regid=65534", "--clear-groups", reaper_path(),
+			       "--caps", "net_raw,chown", NULL };
+	const char *cmd[] = { "/bin/sh", "-c", touch, NULL };
+	char *argv[16];
+	build_argv(argv, sizeof argv / sizeof argv[0], setpriv, opts, cmd);
+	struct run r;
+	run_start(&r, RUN_HOST, argv, NULL);
+	(void)run_wait(&r, TIMEOUT_MS);
+	int code = WIFEXITED(r.status) ? WEXITSTATUS(r.status) : -1;
+	ck_assert_msg(code == 125, "exit %d, want 125; stderr: %s", code, r.err);
+	ck_assert_str_eq(r.err, "reaper: --caps: cannot keep 'cap_chown': reaper does not hold it\n");
+	ck_assert_msg(access(marker, F_OK) != 0, "the command ran");
+	ck_assert_msg(rmdir(dir) == 0, "rmdir %s: %s", dir, strerror(errno));
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *s = suite_create("privs");
@@ -836,6 +868,7 @@ Suite *test_suite(void)
 	tc = tcase_create("errors");
 	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, test_bad_spec, 0, N_ERROR_ROWS * N_WHERES);
+	tcase_add_test(tc, test_caps_not_held);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("env_errors");
