@@ -132,7 +132,9 @@ check: deps
 check-unit: $(UNIT_TESTS)
 	@tests/run-suites $(UNIT_TESTS)
 
-check-integration: $(BUILD)/reaper $(HELPERS) $(INTEG_TESTS)
+# check_static_names runs the static build in a root of its own with a
+# static busybox: without these two it could only skip.
+check-integration: $(BUILD)/reaper $(BUILD)/reaper-static docker-deps $(HELPERS) $(INTEG_TESTS)
 	@tests/run-suites $(INTEG_TESTS)
 
 demo: deps

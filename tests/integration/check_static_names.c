@@ -23,9 +23,10 @@
  * entry. The directory is removed after each case, the mount goes with the
  * namespace.
  *
- * Skips, saying so, when build/reaper-static or a static /bin/busybox is
- * missing (`make deps` installs neither: `make static`, apt-get install
- * busybox-static), or when unshare or chroot cannot be found. Needs root.
+ * `make check-integration` builds build/reaper-static and installs
+ * busybox-static first. Run by hand, the suite skips, saying so, when
+ * either is missing (`make static`, apt-get install busybox-static), or
+ * when unshare or chroot cannot be found. Needs root.
  */
 #include <check.h>
 #include <elf.h>
