@@ -6,7 +6,8 @@
  * system call wrappers: it shares our memory until exec, so the ids change
  * with raw system calls (glibc's set*id wrappers would signal and wait
  * for our threads; the kernel changes the calling process alone, which is
- * what we want). User lookups happen in privs_prepare, before the child. Invariant: a child that was asked to drop root cannot get it back;
+ * what we want). User lookups happen in privs_prepare, before the child.
+ * Invariant: a child that was asked to drop root cannot get it back;
  * privs_apply_child proves it before exec.
  */
 #include "privs.h"
@@ -262,12 +263,13 @@ static int apply_ids(const struct privs *p, enum privs_step *step)
  * set the child's exec can carry them through: ambient last. */
 static int apply_caps(const struct privs *p, enum privs_step *step)
 {
-	struct caps_sets raise = {
-		.effective = p->keep | CAPS_BIT(CAP_SETPCAP),
-		.permitted = p->keep | CAPS_BIT(CAP_SETPCAP),
-		.inheritable = p->keep,
+	const struct caps_sets final = {
+		.effective = p->keep, .permitted = p->keep, .inheritable = p->keep,
 	};
-	struct caps_sets final = {.effective = p->keep, .permitted = p->keep, .inheritable = p->keep};
+	struct caps_sets raise = final;
+
+	raise.effective |= CAPS_BIT(CAP_SETPCAP);
+	raise.permitted |= CAPS_BIT(CAP_SETPCAP);
 
 	STEP(PRIVS_CAPS, caps_set(&raise));
 	/* Every number the kernel knows: it answers EINVAL past its last. */

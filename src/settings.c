@@ -24,6 +24,15 @@ static int set_flag(bool *flag, const char *value)
 	return parse_bool(value, flag);
 }
 
+/* A text kept as given (it points into argv or environ); not empty. */
+static int set_text(const char **field, const char *value)
+{
+	if (*value == '\0')
+		return -EINVAL;
+	*field = value;
+	return 0;
+}
+
 /* Apply a comma-separated list through a one-value setter. */
 static int set_each(setter_fn *set, struct config *cfg, const char *list)
 {
@@ -120,22 +129,16 @@ static int set_isolate(struct config *cfg, const char *value)
 	return set_flag(&cfg->isolate, value);
 }
 
-/* Checked when privileges are prepared (privs.c), where the files and
- * libcap's name table are: here only emptiness. */
+/* Checked when privileges are prepared (privs.c), where the passwd and
+ * group files and the capability names are: here only emptiness. */
 static int set_user(struct config *cfg, const char *value)
 {
-	if (*value == '\0')
-		return -EINVAL;
-	cfg->user_spec = value;
-	return 0;
+	return set_text(&cfg->user_spec, value);
 }
 
 static int set_caps(struct config *cfg, const char *value)
 {
-	if (*value == '\0')
-		return -EINVAL;
-	cfg->caps_spec = value;
-	return 0;
+	return set_text(&cfg->caps_spec, value);
 }
 
 static int set_no_new_privs(struct config *cfg, const char *value)
@@ -174,11 +177,11 @@ static int set_trace(struct config *cfg, const char *value)
 /* A trace file implies --trace. */
 static int set_trace_file(struct config *cfg, const char *value)
 {
-	if (*value == '\0')
-		return -EINVAL;
-	cfg->trace_file = value;
-	cfg->trace = true;
-	return 0;
+	int err = set_text(&cfg->trace_file, value);
+
+	if (err == 0)
+		cfg->trace = true;
+	return err;
 }
 
 static int set_report(struct config *cfg, const char *value)
