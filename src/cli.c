@@ -13,6 +13,7 @@
 
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,6 +30,16 @@ const char *cli_getenv(char *const envp[], const char *name)
 	return NULL;
 }
 
+/* A message quotes what the user gave, which may hold a newline or an
+ * escape sequence: keep it one line of text that cannot pass for another
+ * log line or drive the terminal. */
+static void one_line(char *text)
+{
+	for (char *p = text; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+}
+
 static enum cli_action usage(struct cli_result *result, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -39,16 +50,30 @@ static enum cli_action usage(struct cli_result *result, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(result->message, sizeof(result->message), fmt, ap);
 	va_end(ap);
-	/* The message quotes what the user gave, which may hold a newline or
-	 * an escape sequence: keep it one line of text that cannot pass for
-	 * another log line or drive the terminal. */
-	for (char *p = result->message; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
+	one_line(result->message);
 	result->action = CLI_USAGE;
 	return CLI_USAGE;
 }
 
+/* value was refused by s: say why when s can tell, else what it takes. */
+static enum cli_action refuse(struct cli_result *result, const struct setting *s,
+			      const char *value)
+{
+	char why[128];
+
+	if (s->explain != NULL && s->explain(value, why, sizeof(why)))
+		return usage(result, "%s: invalid value '%s' (%s)", s->name, value, why);
+	return usage(result, "%s: invalid value '%s' (expected %s)", s->name, value, s->expected);
+}
+
+static bool is_reaper_variable(const char *name)
+{
+	return strncmp(name, "REAPER_", 7) == 0;
+}
+
+/* An empty REAPER_* variable is an unset one: compose files and env
+ * files blank a variable to turn it off. The other programs' variables
+ * are read as those programs read them, empty included. */
 static enum cli_action apply_environment(struct config *cfg, char *const envp[],
 					 struct cli_result *result)
 {
@@ -58,11 +83,45 @@ static enum cli_action apply_environment(struct config *cfg, char *const envp[],
 	for (size_t i = 0; i < count; i++) {
 		const struct setting *s = &settings[i];
 		const char *value = cli_getenv(envp, s->name);
-		if (value != NULL && s->set(cfg, value) < 0)
-			return usage(result, "%s: invalid value '%s' (expected %s)",
-				     s->name, value, s->expected);
+		if (value == NULL || (*value == '\0' && is_reaper_variable(s->name)))
+			continue;
+		if (s->set(cfg, value) < 0)
+			return refuse(result, s, value);
 	}
 	return CLI_RUN;
+}
+
+/* Whether a setting reads the variable named by the len bytes at name. */
+static bool is_known_variable(const char *name, size_t len)
+{
+	size_t count;
+	const struct setting *settings = settings_environment(&count);
+
+	for (size_t i = 0; i < count; i++)
+		if (strncmp(settings[i].name, name, len) == 0 && settings[i].name[len] == '\0')
+			return true;
+	return false;
+}
+
+/* A REAPER_* variable no setting reads is most likely a misspelt one
+ * (REAPER_TIMOUT=5): a warning, not silence, and not a refusal, since a
+ * newer reaper's variable must not stop an older one. */
+static void warn_unknown_variables(char *const envp[], struct cli_result *result)
+{
+	for (size_t i = 0; envp != NULL && envp[i] != NULL; i++) {
+		const char *entry = envp[i];
+		size_t len = strcspn(entry, "=");
+		bool empty = entry[len] == '\0' || entry[len + 1] == '\0'; /* as good as unset */
+		if (!is_reaper_variable(entry) || empty || is_known_variable(entry, len))
+			continue;
+		if (result->warning_count < CLI_WARNINGS_MAX) {
+			char *line = result->warnings[result->warning_count];
+			snprintf(line, sizeof(result->warnings[0]), "unknown variable %.*s, ignored",
+				 (int)(len < 96 ? len : 96), entry);
+			one_line(line);
+		}
+		result->warning_count++;
+	}
 }
 
 void cli_defaults(struct config *cfg)
@@ -119,8 +178,7 @@ static enum cli_action apply_option(struct config *cfg, int key, const char *val
 	const struct setting *s = settings_option(key);
 
 	if (s != NULL && s->set(cfg, value) < 0)
-		return usage(result, "%s: invalid value '%s' (expected %s)", s->name, value,
-			     s->expected);
+		return refuse(result, s, value);
 	return CLI_RUN;
 }
 
@@ -147,6 +205,8 @@ enum cli_action cli_parse(struct config *cfg, int argc, char *argv[],
 
 	result->action = CLI_RUN;
 	result->message[0] = '\0';
+	result->warning_count = 0;
+	warn_unknown_variables(envp, result);
 	if (apply_environment(cfg, envp, result) != CLI_RUN)
 		return CLI_USAGE;
 

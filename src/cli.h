@@ -3,7 +3,8 @@
  * dumb-init and catatonit) into one struct config.
  *
  * Pure: no system call, no allocation, no output. Errors come back as one
- * line of text in struct cli_result; main prints it. The environment is
+ * line of text in struct cli_result, and warnings as lines; main prints
+ * them. An empty REAPER_* variable counts as unset. The environment is
  * applied first and the command line after it, so the command line wins.
  * Option parsing stops at the first argument that is not an option, as in
  * env(1); "--" is accepted and never required.
@@ -83,9 +84,17 @@ enum cli_action {
 	CLI_USAGE,    /* bad usage: print result.message, exit 125 */
 };
 
+#define CLI_WARNINGS_MAX 4
+
 struct cli_result {
 	enum cli_action action;
 	char message[256];       /* CLI_USAGE only: one line, no "reaper: " prefix */
+	/* Any action: things cli ignored but the user should hear of (an
+	 * unknown REAPER_* variable), one line each without the prefix, for
+	 * main to log as warnings (so -q silences them). All are counted;
+	 * the first CLI_WARNINGS_MAX are written. */
+	char warnings[CLI_WARNINGS_MAX][128];
+	size_t warning_count;
 };
 
 /* The defaults: group forwarding, no rewrites, warnings, no command,

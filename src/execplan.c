@@ -42,6 +42,10 @@ static void plan_release(struct exec_plan *plan, void *p)
 /* Candidate paths for argv0 as execvp would try them. 0 or -ENOMEM. */
 static int plan_candidates(struct exec_plan *plan, const char *argv0, char *const envp[])
 {
+	if (*argv0 == '\0') { /* names no file: ENOENT, as execvp and env(1) say */
+		plan->candidates = plan_alloc(plan, 1, sizeof(char *));
+		return plan->candidates != NULL ? 0 : -ENOMEM;
+	}
 	if (strchr(argv0, '/') != NULL) {
 		plan->candidates = plan_alloc(plan, 2, sizeof(char *));
 		if (plan->candidates == NULL)

@@ -74,6 +74,13 @@ static void parse_or_exit(struct config *cfg, int argc, char *argv[])
 	cli_defaults(cfg);
 	switch (cli_parse(cfg, argc, argv, environ, &result)) {
 	case CLI_RUN:
+		/* The level first, so that -q silences the warnings. */
+		log_set_level(cfg->verbosity);
+		for (size_t i = 0; i < result.warning_count && i < CLI_WARNINGS_MAX; i++)
+			log_msg(LOG_WARN, "%s", result.warnings[i]);
+		if (result.warning_count > CLI_WARNINGS_MAX)
+			log_msg(LOG_WARN, "%zu more unknown variables, ignored",
+				result.warning_count - CLI_WARNINGS_MAX);
 		return;
 	case CLI_HELP:
 		print_and_exit(cli_help());
@@ -238,7 +245,6 @@ int main(int argc, char *argv[])
 	take_over_signals(&r);
 	parse_or_exit(&cfg, argc, argv);
 	r.cfg = &cfg;
-	log_set_level(cfg.verbosity);
 	trace_open(&r);
 	become_reaper(&r);
 	find_terminal(&r);

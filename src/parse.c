@@ -7,6 +7,7 @@
 #include "parse.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -166,16 +167,45 @@ bool signal_is_forwardable(int signo)
 	case SIGCHLD:
 	case SIGKILL:
 	case SIGSTOP:
-	case SIGSEGV:
-	case SIGBUS:
-	case SIGILL:
-	case SIGFPE:
-	case SIGTRAP:
-	case SIGSYS:
 		return false;
 	default:
 		return true;
 	}
+}
+
+const char *signal_unforwardable_reason(int signo)
+{
+	switch (signo) {
+	case SIGKILL:
+		return "KILL cannot be caught, so reaper never receives it";
+	case SIGSTOP:
+		return "STOP cannot be caught, so reaper never receives it";
+	case SIGCHLD:
+		return "reaper handles CHLD itself: it reaps";
+	default:
+		return signal_is_forwardable(signo) ? NULL : "no such signal";
+	}
+}
+
+long parse_leading_long(const char *text)
+{
+	const char *p = text;
+	bool negative = false;
+	long v = 0;
+
+	while (*p == ' ' || (*p >= '\t' && *p <= '\r')) /* isspace in the C locale */
+		p++;
+	if (*p == '+' || *p == '-')
+		negative = *p++ == '-';
+	for (; *p >= '0' && *p <= '9'; p++) {
+		int digit = *p - '0';
+		if (!negative && v > (LONG_MAX - digit) / 10)
+			return LONG_MAX;
+		if (negative && v < (LONG_MIN + digit) / 10)
+			return LONG_MIN;
+		v = v * 10 + (negative ? -digit : digit);
+	}
+	return v;
 }
 
 int parse_rewrite(const char *text, int *from, int *to)

@@ -31,11 +31,23 @@ int parse_signal(const char *text, bool allow_zero, int *signo);
 const char *signal_name(int signo, char buf[SIGNAME_MAX]);
 
 /*
- * true when reaper forwards signo: every catchable signal except SIGCHLD and
- * the synchronous fault signals (SEGV, BUS, ILL, FPE, TRAP, SYS), which
- * reaper never blocks and so never receives from its signalfd.
+ * true when reaper forwards signo: every catchable signal except SIGCHLD,
+ * which reaper handles itself. The fault signals (SEGV, BUS, ILL, FPE,
+ * TRAP, SYS) count: one a process sends with kill(2) is forwarded like
+ * any other (issue 15), and may be a --rewrite source or target.
  */
 bool signal_is_forwardable(int signo);
+
+/* Why signo is not forwardable, as a phrase for a usage message ("KILL
+ * cannot be caught, so reaper never receives it"), or NULL when it is.
+ * Static storage. Pure. */
+const char *signal_unforwardable_reason(int signo);
+
+/* The number at the start of text as atoi(3) reads it (leading blanks, a
+ * sign, digits; anything else ends it; no digits give 0), saturated at
+ * LONG_MIN and LONG_MAX instead of overflowing. For variables of other
+ * programs that read them with atoi (TINI_VERBOSITY). Pure. */
+long parse_leading_long(const char *text);
 
 /* "FROM:TO", both parse_signal() values; TO may be 0 (drop). FROM must be
  * forwardable (else -EINVAL). */

@@ -1,6 +1,6 @@
 /*
- * settings: what each option and each REAPER_* (or tini, dumb-init)
- * variable does to struct config: the setters, and the two tables that
+ * settings: what each option and each REAPER_* (or tini, dumb-init,
+ * catatonit) variable does to struct config: the setters, and the two tables that
  * name them for cli.c, which reads argv and the environment.
  *
  * Pure: no system call, no allocation, no output.
@@ -8,6 +8,7 @@
 #ifndef REAPER_SETTINGS_H
 #define REAPER_SETTINGS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct config;
@@ -34,6 +35,12 @@ struct setting {
 	const char *name;     /* "--forward" or "REAPER_FORWARD" */
 	int (*set)(struct config *cfg, const char *value);
 	const char *expected; /* what a good value looks like, for messages */
+	/* Optional (NULL: expected says it all): why set refused value when
+	 * its form was right but what it names cannot be used ("unknown
+	 * signal 'FOO'", "KILL cannot be caught, ..."). Writes one phrase
+	 * into why and returns true, or returns false to let expected speak.
+	 * Pure. */
+	bool (*explain)(const char *value, char *why, size_t size);
 };
 
 /* The variables, compatibility ones first so that REAPER_* override

@@ -16,7 +16,8 @@
  * every field is in range (signals, durations, sends in time order, specs
  * pointing into what was given and naming where they came from); and a
  * second cli_parse of the same input gives the same result (getopt's
- * global state is reset).
+ * global state is reset); the warnings are one line each, about an
+ * unknown REAPER_* variable of the environment given.
  */
 #include <errno.h>
 #include <signal.h>
@@ -228,6 +229,25 @@ static void check_message(struct input *in, const struct cli_result *result)
 				    len - strlen(needs) - end_len, true);
 }
 
+/* Every action: the warnings written are one line each, about a REAPER_*
+ * variable, and each comes from an environment entry. */
+static void check_warnings(const struct input *in, const struct cli_result *result)
+{
+	static const char head[] = "unknown variable REAPER_", tail[] = ", ignored";
+	size_t reaper_entries = 0;
+
+	for (size_t i = 0; i < in->env_count; i++)
+		reaper_entries += strncmp(in->envp[i], "REAPER_", 7) == 0;
+	FUZZ_CHECK(result->warning_count <= reaper_entries);
+	for (size_t i = 0; i < result->warning_count && i < CLI_WARNINGS_MAX; i++) {
+		const char *w = result->warnings[i];
+		FUZZ_CHECK(memchr(w, '\0', sizeof(result->warnings[i])) != NULL);
+		FUZZ_CHECK(strchr(w, '\n') == NULL && strncmp(w, head, strlen(head)) == 0);
+		FUZZ_CHECK(strlen(w) > strlen(tail) &&
+			   strcmp(w + strlen(w) - strlen(tail), tail) == 0);
+	}
+}
+
 static enum cli_action parse(struct input *in, struct config *cfg, struct cli_result *result)
 {
 	char *const *envp = in->env_count > 0 ? in->envp : NULL;
@@ -268,6 +288,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	default:
 		FUZZ_CHECK(!"an action cli.h does not list");
 	}
+	check_warnings(&in, &result);
 	FUZZ_CHECK(memcmp(argv_before, in.argv, sizeof(argv_before)) == 0);
 
 	enum cli_action again = parse(&in, &again_cfg, &again_result);

@@ -2,7 +2,8 @@
  * fuzz_parse: libFuzzer target over the value parsers of src/parse.h, the
  * ones every option and REAPER_* variable goes through: parse_signal,
  * parse_rewrite, parse_duration_ms (and format_duration), parse_send,
- * parse_exit_code, parse_bool, parse_uint, and signal_name.
+ * parse_exit_code, parse_bool, parse_uint, parse_leading_long, signal_name
+ * and signal_unforwardable_reason.
  *
  * Input: TEXT [NUL NUMBER]. TEXT (up to the first NUL) goes to every
  * parser; up to 8 bytes after it, little-endian, are a number for
@@ -252,6 +253,12 @@ static void check_bool(const char *text)
 	FUZZ_CHECK(value == (ref == 0 ? ref_value : false));
 }
 
+/* parse_leading_long is atoi without its overflow: strtol in base 10. */
+static void check_leading_long(const char *text)
+{
+	FUZZ_CHECK(parse_leading_long(text) == strtol(text, NULL, 10));
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 /* Once per process: every signal number round-trips through its name, and
@@ -260,8 +267,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	for (int signo = -2; signo <= SIGRTMAX + 2; signo++)
+	for (int signo = -2; signo <= SIGRTMAX + 2; signo++) {
 		check_signal_name(signo);
+		/* A refusal reason exactly for what --rewrite refuses. */
+		FUZZ_CHECK((signal_unforwardable_reason(signo) == NULL) ==
+			   signal_is_forwardable(signo));
+	}
 	check_signal_name(INT32_MIN);
 	check_signal_name(INT32_MAX);
 	for (uint64_t ms = 0; ms <= 2000; ms++)
@@ -287,6 +298,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_send(text);
 	check_exit_code(text);
 	check_bool(text);
+	check_leading_long(text);
 	check_uint(text, (unsigned long)number);
 	check_uint(text, (unsigned long)(number % 1000));
 	check_uint(text, (unsigned long)-1);

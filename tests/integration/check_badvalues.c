@@ -12,6 +12,13 @@
  * names the long one), and REAPER_NAME=VALUE. The command is printargs,
  * so an empty stdout also shows it never ran.
  *
+ * An empty value is bad on the command line only: an empty REAPER_*
+ * variable is an unset one (issue 15), so the job runs, one variable of
+ * each kind. A refused signal says why ("KILL cannot be caught, ...",
+ * "unknown signal 'FOO'"); the fault signals a process may send are
+ * accepted by --rewrite. An unknown REAPER_* variable is one warning line
+ * (-q silences it), and an empty command is 127 with one line, as env(1).
+ *
  * Last, --isolate where a PID namespace cannot be made (an unprivileged
  * user, through setpriv): 125 and a line that says what to do.
  */
@@ -23,6 +30,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "harness_util.h"
 
 #define EXIT_MS 10000
 
@@ -108,7 +116,8 @@ static void build_cases(void)
 			}
 			if (opt->short_letter != 0)
 				add_case(opt, *v, FORM_SHORT);
-			add_case(opt, *v, FORM_ENV);
+			if (**v != '\0') /* an empty variable is an unset one */
+				add_case(opt, *v, FORM_ENV);
 		}
 	}
 }
@@ -152,7 +161,7 @@ START_TEST(test_bad_value)
 	ck_assert_msg(got == 125, "%s: exit %d; stderr: %s", context, got, r.err);
 	ck_assert_msg(r.out_len == 0, "%s: the command ran: %s", context, r.out);
 	char want[256];
-	snprintf(want, sizeof want, "reaper: %s: invalid value '%s' (expected ", named, c->value);
+	snprintf(want, sizeof want, "reaper: %s: invalid value '%s' (", named, c->value);
 	ck_assert_msg(strncmp(r.err, want, strlen(want)) == 0, "%s: stderr [%s], want it to start [%s]",
 		      context, r.err, want);
 	const char *end = "; see 'reaper --help'\n";
@@ -160,6 +169,135 @@ START_TEST(test_bad_value)
 			      strcmp(r.err + r.err_len - strlen(end), end) == 0 &&
 			      strchr(r.err, '\n') == r.err + r.err_len - 1,
 		      "%s: stderr is not one line ending [%s]: [%s]", context, end, r.err);
+}
+END_TEST
+
+/* Run reaper with opts (NULL-terminated) then printargs, env_add as the
+ * environment's extra; the exit code, r filled. */
+static int run_reaper(struct run *r, const char *const *opts, const char *const *env)
+{
+	char *argv[16];
+	const char *cmd[] = { helper_path("printargs"), "ran", NULL };
+	build_argv(argv, sizeof argv / sizeof argv[0], reaper_path(), opts, cmd);
+	struct run_opts ro = { .env_add = (char *const *)env };
+	run_start(r, RUN_HOST, argv, &ro);
+	return run_wait(r, EXIT_MS);
+}
+
+/* ---- empty variables: as if unset --------------------------------------- */
+
+static const char *const empty_variables[] = {
+	"REAPER_TIMEOUT=",          /* a duration */
+	"REAPER_STOP_SIGNAL=",      /* a signal */
+	"REAPER_CHILD_PDEATHSIG=",  /* a signal or none */
+	"REAPER_ORPHANS=",          /* a choice */
+	"REAPER_USER=",             /* a text */
+	"REAPER_REWRITE=",          /* a list */
+	"REAPER_SEND=",             /* a list of SIG@DURATION */
+	"REAPER_ISOLATE=",          /* a boolean (false before, too) */
+};
+
+START_TEST(test_empty_variable)
+{
+	const char *opts[] = { NULL };
+	const char *env[] = { empty_variables[_i], NULL };
+	struct run r;
+	int got = run_reaper(&r, opts, env);
+	ck_assert_msg(got == 0, "%s: exit %d; stderr: %s", env[0], got, r.err);
+	ck_assert_msg(strstr(r.out, ":ran\n") != NULL, "%s: stdout [%s]", env[0], r.out);
+	ck_assert_msg(r.err_len == 0, "%s: stderr: %s", env[0], r.err);
+}
+END_TEST
+
+/* REAPER_VERBOSE= is unset too: it leaves the level TINI_VERBOSITY gave
+ * (it used to mean 0, back to warnings only). */
+START_TEST(test_empty_verbose)
+{
+	const char *opts[] = { NULL };
+	const char *env[] = { "TINI_VERBOSITY=2", "REAPER_VERBOSE=", NULL };
+	struct run r;
+	int got = run_reaper(&r, opts, env);
+	ck_assert_msg(got == 0, "exit %d; stderr: %s", got, r.err);
+	ck_assert_msg(strstr(r.err, "reaper: started ") != NULL, "no -v line: [%s]", r.err);
+}
+END_TEST
+
+/* ---- why a value is refused ---------------------------------------------- */
+
+static const struct {
+	const char *opts[4];
+	const char *env[2];
+	const char *line; /* the whole of stderr; NULL: accepted, the job runs */
+} reasons[] = {
+	{ { "-r", "KILL:HUP", NULL }, { NULL }, "reaper: --rewrite: invalid value 'KILL:HUP' "
+	  "(KILL cannot be caught, so reaper never receives it); see 'reaper --help'\n" },
+	{ { "-r", "STOP:x", NULL }, { NULL }, "reaper: --rewrite: invalid value 'STOP:x' "
+	  "(STOP cannot be caught, so reaper never receives it); see 'reaper --help'\n" },
+	{ { "--rewrite=CHLD:x", NULL }, { NULL }, "reaper: --rewrite: invalid value 'CHLD:x' "
+	  "(reaper handles CHLD itself: it reaps); see 'reaper --help'\n" },
+	{ { "-r", "FOO:HUP", NULL }, { NULL }, "reaper: --rewrite: invalid value 'FOO:HUP' "
+	  "(unknown signal 'FOO'); see 'reaper --help'\n" },
+	{ { "-r", "TERM", NULL }, { NULL }, "reaper: --rewrite: invalid value 'TERM' "
+	  "(expected SIG:SIG, SIG:0 drops); see 'reaper --help'\n" },
+	{ { NULL }, { "REAPER_REWRITE=TERM:QUIT,CHLD:TERM", NULL },
+	  "reaper: REAPER_REWRITE: invalid value 'TERM:QUIT,CHLD:TERM' "
+	  "(reaper handles CHLD itself: it reaps); see 'reaper --help'\n" },
+	{ { "--stop-signal", "FOO", NULL }, { NULL }, "reaper: --stop-signal: invalid value 'FOO' "
+	  "(unknown signal 'FOO'); see 'reaper --help'\n" },
+	{ { "--send", "FOO@1s", NULL }, { NULL }, "reaper: --send: invalid value 'FOO@1s' "
+	  "(unknown signal 'FOO'); see 'reaper --help'\n" },
+	{ { "--child-pdeathsig", "KILLL", NULL }, { NULL },
+	  "reaper: --child-pdeathsig: invalid value 'KILLL' "
+	  "(unknown signal 'KILLL'); see 'reaper --help'\n" },
+	{ { "-p", "FOO", NULL }, { NULL }, "reaper: --parent-death-signal: invalid value 'FOO' "
+	  "(unknown signal 'FOO'); see 'reaper --help'\n" },
+	/* The faults a process sends are forwarded, so they may be rewritten. */
+	{ { "-r", "SYS:HUP", NULL }, { NULL }, NULL },
+	{ { "-r", "SEGV:TERM", "-r", "HUP:BUS" }, { NULL }, NULL },
+};
+
+START_TEST(test_reason)
+{
+	struct run r;
+	int got = run_reaper(&r, reasons[_i].opts, reasons[_i].env);
+	const char *what = reasons[_i].opts[0] != NULL ? reasons[_i].opts[1] : reasons[_i].env[0];
+	if (reasons[_i].line == NULL) {
+		ck_assert_msg(got == 0, "%s: exit %d; stderr: %s", what, got, r.err);
+		ck_assert_msg(strstr(r.out, ":ran\n") != NULL, "%s: stdout [%s]", what, r.out);
+		return;
+	}
+	ck_assert_msg(got == 125, "%s: exit %d; stderr: %s", what, got, r.err);
+	ck_assert_msg(r.out_len == 0, "%s: the command ran: %s", what, r.out);
+	ck_assert_str_eq(r.err, reasons[_i].line);
+}
+END_TEST
+
+/* ---- unknown variables, empty command ------------------------------------ */
+
+START_TEST(test_unknown_variable)
+{
+	const char *env[] = { "REAPER_TIMOUT=5", NULL };
+	const char *loud[] = { NULL }, *quiet[] = { "-q", NULL };
+	struct run r;
+	int got = run_reaper(&r, loud, env);
+	ck_assert_msg(got == 0, "exit %d; stderr: %s", got, r.err);
+	ck_assert_msg(strstr(r.out, ":ran\n") != NULL, "stdout [%s]", r.out);
+	ck_assert_str_eq(r.err, "reaper: unknown variable REAPER_TIMOUT, ignored\n");
+	got = run_reaper(&r, quiet, env);
+	ck_assert_msg(got == 0, "-q: exit %d; stderr: %s", got, r.err);
+	ck_assert_msg(r.err_len == 0, "-q: stderr: %s", r.err);
+}
+END_TEST
+
+/* reaper '' as env '': 127, one line. */
+START_TEST(test_empty_command)
+{
+	char *argv[] = { (char *)reaper_path(), "", NULL };
+	struct run r;
+	run_start(&r, RUN_HOST, argv, NULL);
+	int got = run_wait(&r, EXIT_MS);
+	ck_assert_msg(got == 127, "exit %d; stderr: %s", got, r.err);
+	ck_assert_str_eq(r.err, "reaper: cannot run '': No such file or directory\n");
 }
 END_TEST
 
@@ -210,6 +348,12 @@ Suite *test_suite(void)
 	TCase *tc = tcase_create("bad values");
 	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, test_bad_value, 0, n_cases);
+	tcase_add_loop_test(tc, test_empty_variable, 0,
+			    (int)(sizeof empty_variables / sizeof empty_variables[0]));
+	tcase_add_test(tc, test_empty_verbose);
+	tcase_add_loop_test(tc, test_reason, 0, (int)(sizeof reasons / sizeof reasons[0]));
+	tcase_add_test(tc, test_unknown_variable);
+	tcase_add_test(tc, test_empty_command);
 	tcase_add_test(tc, test_isolate_without_privilege);
 	suite_add_tcase(s, tc);
 	return s;

@@ -12,6 +12,10 @@
  * - dumb-init rewrites: -r 15:3, --rewrite=15:0.
  * - accepted and passed through: tini -s, -v, -vv, -e, TINI_SUBREAPER,
  *   TINI_VERBOSITY; dumb-init -v.
+ * - read as the peers read them (issue 15): TINI_VERBOSITY with atoi (4,
+ *   10, -1: debug lines; empty, text: silent; never refused),
+ *   DUMB_INIT_DEBUG=1 and CATATONIT_DEBUG: debug lines; dumb-init -v's
+ *   lines (signals forwarded) at reaper -v. The job runs, its code is ours.
  * - tini -w logs each reaped zombie ("reaped") on stderr.
  * - information: -l/-L/--license (MIT text), -V/--version, -h/--help:
  *   exit 0.
@@ -207,19 +211,34 @@ static const struct {
 	const char *env[2];
 	const char *script;
 	int want;
-	bool quiet; /* nothing at all on stderr */
+	bool quiet;       /* nothing at all on stderr */
+	const char *says; /* or NULL: stderr holds this (a line of -v and up) */
 } accept_rows[] = {
-	{ { "-s", NULL }, { NULL }, "exit 3", 3, false },
-	{ { "-e", "7", NULL }, { NULL }, "exit 7", 0, false },
-	{ { "-e", "7", NULL }, { NULL }, "exit 8", 8, false },
-	{ { "-v", NULL }, { NULL }, "exit 3", 3, false },
-	{ { "-vv", NULL }, { NULL }, "exit 3", 3, false },
-	{ { "-v", "-v", NULL }, { NULL }, "exit 3", 3, false },
-	{ { NULL }, { "TINI_SUBREAPER=1", NULL }, "exit 3", 3, false },
-	{ { NULL }, { "TINI_SUBREAPER=", NULL }, "exit 3", 3, false },
-	{ { NULL }, { "TINI_VERBOSITY=0", NULL }, "exit 3", 3, true },
-	{ { NULL }, { "TINI_VERBOSITY=3", NULL }, "exit 3", 3, false },
-	{ { NULL }, { "DUMB_INIT_SETSID=1", NULL }, "exit 3", 3, false },
+	{ { "-s", NULL }, { NULL }, "exit 3", 3, false, NULL },
+	{ { "-e", "7", NULL }, { NULL }, "exit 7", 0, false, NULL },
+	{ { "-e", "7", NULL }, { NULL }, "exit 8", 8, false, NULL },
+	{ { "-v", NULL }, { NULL }, "exit 3", 3, false, NULL },
+	{ { "-vv", NULL }, { NULL }, "exit 3", 3, false, NULL },
+	{ { "-v", "-v", NULL }, { NULL }, "exit 3", 3, false, NULL },
+	{ { NULL }, { "TINI_SUBREAPER=1", NULL }, "exit 3", 3, false, NULL },
+	{ { NULL }, { "TINI_SUBREAPER=", NULL }, "exit 3", 3, false, NULL },
+	{ { NULL }, { "TINI_VERBOSITY=0", NULL }, "exit 3", 3, true, NULL },
+	{ { NULL }, { "TINI_VERBOSITY=3", NULL }, "exit 3", 3, false, NULL },
+	{ { NULL }, { "DUMB_INIT_SETSID=1", NULL }, "exit 3", 3, false, NULL },
+	/* dumb-init -v prints the signals it gets and forwards and each exit:
+	 * reaper -v (INFO) has a line for each (see README). */
+	{ { "-v", NULL }, { NULL }, "trap 'exit 3' USR1; kill -USR1 $PPID; sleep 10 & wait",
+	  3, false, "forwarded USR1" },
+	/* Peer variables as the peers read them (issue 15): TINI_VERBOSITY
+	 * with atoi, never refused; 4 and up, and -1 (unsigned in tini), are
+	 * the most; empty and text are 0. */
+	{ { NULL }, { "TINI_VERBOSITY=4", NULL }, "exit 3", 3, false, "started " },
+	{ { NULL }, { "TINI_VERBOSITY=10", NULL }, "exit 3", 3, false, "started " },
+	{ { NULL }, { "TINI_VERBOSITY=-1", NULL }, "exit 3", 3, false, "started " },
+	{ { NULL }, { "TINI_VERBOSITY=", NULL }, "exit 3", 3, true, NULL },
+	{ { NULL }, { "TINI_VERBOSITY=text", NULL }, "exit 3", 3, true, NULL },
+	{ { NULL }, { "DUMB_INIT_DEBUG=1", NULL }, "exit 3", 3, false, "started " },
+	{ { NULL }, { "CATATONIT_DEBUG=1", NULL }, "exit 3", 3, false, "started " },
 };
 
 START_TEST(test_accepted)
@@ -238,6 +257,11 @@ START_TEST(test_accepted)
 		      accept_rows[row].script, code, accept_rows[row].want, r.err);
 	if (accept_rows[row].quiet)
 		ck_assert_msg(r.err_len == 0, "expected a silent run, stderr: %s", r.err);
+	if (accept_rows[row].says != NULL)
+		ck_assert_msg(strstr(r.err, accept_rows[row].says) != NULL,
+			      "%s: stderr lacks \"%s\": %s",
+			      accept_rows[row].env[0] ? accept_rows[row].env[0] : accept_rows[row].opts[0],
+			      accept_rows[row].says, r.err);
 }
 END_TEST
 

@@ -5,7 +5,10 @@
  * environment (REAPER_* and the tini / dumb-init variables) applies first
  * and the command line wins. cli_parse must leave argv as it was and work
  * again in the same process, which test_repeat checks explicitly (with
- * CK_FORK=no every row does).
+ * CK_FORK=no every row does). A refused value is named with why it is
+ * refused (test_refusal); tini's, dumb-init's and catatonit's variables
+ * are read as those programs read them; an empty REAPER_* variable is an
+ * unset one; an unknown REAPER_* variable is a warning (test_warnings).
  */
 #include <check.h>
 #include <signal.h>
@@ -15,11 +18,12 @@
 #include "unit_util.h"
 
 #define MAX_ARGS 10
-#define MAX_ENV 5
+#define MAX_ENV 6
 
 #include "unit_cli.h"
 
 #define NONE (-1) /* no command: cfg.argv must be NULL */
+#define RTMAX_TEXT "64" /* SIGRTMAX on Linux with glibc */
 
 /* ---- rows that run: the scalar fields of the config ------------------- */
 
@@ -96,6 +100,48 @@ static const struct {
 	{ { "reaper", "c" }, { "TINI_VERBOSITY=3" }, 1, FWD_GROUP, LOG_DEBUG, false, false, 0 },
 	{ { "reaper", "c" }, { "TINI_SUBREAPER=" }, 1, FWD_GROUP, LOG_WARN, false, false, 0 },
 	{ { "reaper", "c" }, { "TINI_SUBREAPER=1" }, 1, FWD_GROUP, LOG_WARN, false, false, 0 },
+	/* TINI_VERBOSITY as tini reads it: atoi, refusing nothing; 4 and up
+	 * (its trace) and a negative number (unsigned in tini: the most) are
+	 * our DEBUG; no number is 0. */
+	{ { "reaper", "c" }, { "TINI_VERBOSITY=4" }, 1, FWD_GROUP, LOG_DEBUG, false, false, 0 },
+	{ { "reaper", "c" }, { "TINI_VERBOSITY=10" }, 1, FWD_GROUP, LOG_DEBUG, false, false, 0 },
+	{ { "reaper", "c" }, { "TINI_VERBOSITY=-1" }, 1, FWD_GROUP, LOG_DEBUG, false, false, 0 },
+	{ { "reaper", "c" }, { "TINI_VERBOSITY=" }, 1, FWD_GROUP, LOG_ERROR, false, false, 0 },
+	{ { "reaper", "c" }, { "TINI_VERBOSITY=text" }, 1, FWD_GROUP, LOG_ERROR, false, false, 0 },
+	{ { "reaper", "c" }, { "TINI_VERBOSITY=2abc" }, 1, FWD_GROUP, LOG_INFO, false, false, 0 },
+	{ { "reaper", "c" }, { "TINI_VERBOSITY= +2" }, 1, FWD_GROUP, LOG_INFO, false, false, 0 },
+	{ { "reaper", "c" }, { "TINI_VERBOSITY=99999999999999999999" }, 1,
+	  FWD_GROUP, LOG_DEBUG, false, false, 0 },
+	/* dumb-init: debug for "1" exactly; catatonit: for any value. */
+	{ { "reaper", "c" }, { "DUMB_INIT_DEBUG=1" }, 1, FWD_GROUP, LOG_DEBUG, false, false, 0 },
+	{ { "reaper", "c" }, { "DUMB_INIT_DEBUG=0" }, 1, FWD_GROUP, LOG_WARN, false, false, 0 },
+	{ { "reaper", "c" }, { "DUMB_INIT_DEBUG=yes" }, 1, FWD_GROUP, LOG_WARN, false, false, 0 },
+	{ { "reaper", "c" }, { "DUMB_INIT_DEBUG=" }, 1, FWD_GROUP, LOG_WARN, false, false, 0 },
+	{ { "reaper", "c" }, { "CATATONIT_DEBUG=1" }, 1, FWD_GROUP, LOG_DEBUG, false, false, 0 },
+	{ { "reaper", "c" }, { "CATATONIT_DEBUG=" }, 1, FWD_GROUP, LOG_DEBUG, false, false, 0 },
+	{ { "reaper", "c" }, { "CATATONIT_DEBUG=0" }, 1, FWD_GROUP, LOG_DEBUG, false, false, 0 },
+	/* REAPER_* override them, the command line overrides all. */
+	{ { "reaper", "c" }, { "DUMB_INIT_DEBUG=1", "REAPER_VERBOSE=0" }, 1,
+	  FWD_GROUP, LOG_WARN, false, false, 0 },
+	{ { "reaper", "-q", "c" }, { "CATATONIT_DEBUG=1" }, 2, FWD_GROUP, LOG_ERROR, false, false, 0 },
+	/* An empty REAPER_* variable is an unset one, whatever its kind. */
+	{ { "reaper", "c" }, { "TINI_VERBOSITY=2", "REAPER_VERBOSE=" }, 1,
+	  FWD_GROUP, LOG_INFO, false, false, 0 },
+	{ { "reaper", "c" }, { "TINI_VERBOSITY=3", "REAPER_QUIET=" }, 1,
+	  FWD_GROUP, LOG_DEBUG, false, false, 0 },
+	{ { "reaper", "c" }, { "REAPER_FORWARD=", "REAPER_ORPHANS=" }, 1,
+	  FWD_GROUP, LOG_WARN, false, false, 0 },
+	{ { "reaper", "c" }, { "REAPER_TIMEOUT=", "REAPER_GRACE=", "REAPER_KILL_AFTER=" }, 1,
+	  FWD_GROUP, LOG_WARN, false, false, 0 },
+	{ { "reaper", "c" }, { "REAPER_STOP_SIGNAL=", "REAPER_CHILD_PDEATHSIG=",
+			       "REAPER_PARENT_DEATH_SIGNAL=" }, 1,
+	  FWD_GROUP, LOG_WARN, false, false, 0 },
+	{ { "reaper", "c" }, { "REAPER_REWRITE=", "REAPER_EXPECT_EXIT=", "REAPER_SEND=" }, 1,
+	  FWD_GROUP, LOG_WARN, false, false, 0 },
+	{ { "reaper", "c" }, { "REAPER_USER=", "REAPER_CAPS=", "REAPER_TRACE_FILE=" }, 1,
+	  FWD_GROUP, LOG_WARN, false, false, 0 },
+	{ { "reaper", "c" }, { "REAPER_PAUSE=", "REAPER_ISOLATE=", "REAPER_SINGLE_CHILD=" }, 1,
+	  FWD_GROUP, LOG_WARN, false, false, 0 },
 };
 
 START_TEST(test_run)
@@ -174,8 +220,11 @@ static const struct {
 	{ { "reaper" }, { "REAPER_PAUSE=x" }, CLI_USAGE, "REAPER_PAUSE" },
 	{ { "reaper", "c" }, { "REAPER_PARENT_DEATH_SIGNAL=FOO" }, CLI_USAGE,
 	  "REAPER_PARENT_DEATH_SIGNAL" },
-	{ { "reaper", "c" }, { "TINI_VERBOSITY=9" }, CLI_USAGE, "TINI_VERBOSITY" },
-	{ { "reaper", "c" }, { "TINI_VERBOSITY=x" }, CLI_USAGE, "TINI_VERBOSITY" },
+	/* On the command line an empty value stays an error. */
+	{ { "reaper", "--timeout=", "c" }, { NULL }, CLI_USAGE, "--timeout" },
+	{ { "reaper", "--stop-signal", "", "c" }, { NULL }, CLI_USAGE, "--stop-signal" },
+	{ { "reaper", "-u", "", "c" }, { NULL }, CLI_USAGE, "--user" },
+	{ { "reaper", "-r", "", "c" }, { NULL }, CLI_USAGE, "--rewrite" },
 };
 
 START_TEST(test_stop)
@@ -189,6 +238,121 @@ START_TEST(test_stop)
 	if (stops[_i].needle != NULL)
 		ck_assert_msg(strstr(result.message, stops[_i].needle) != NULL,
 			      "\"%s\" does not name %s", result.message, stops[_i].needle);
+}
+END_TEST
+
+/* ---- why a value is refused: the whole message --------------------------- */
+
+static const struct {
+	const char *args[MAX_ARGS];
+	const char *env[MAX_ENV];
+	const char *message;
+} refusals[] = {
+	{ { "reaper", "-r", "KILL:HUP", "c" }, { NULL },
+	  "--rewrite: invalid value 'KILL:HUP' (KILL cannot be caught, so reaper never receives it)" },
+	{ { "reaper", "-r", "STOP:x", "c" }, { NULL },
+	  "--rewrite: invalid value 'STOP:x' (STOP cannot be caught, so reaper never receives it)" },
+	{ { "reaper", "--rewrite=CHLD:x", "c" }, { NULL },
+	  "--rewrite: invalid value 'CHLD:x' (reaper handles CHLD itself: it reaps)" },
+	{ { "reaper", "-r", "SIGCLD:TERM", "c" }, { NULL },
+	  "--rewrite: invalid value 'SIGCLD:TERM' (reaper handles CHLD itself: it reaps)" },
+	{ { "reaper", "-r", "FOO:HUP", "c" }, { NULL },
+	  "--rewrite: invalid value 'FOO:HUP' (unknown signal 'FOO')" },
+	{ { "reaper", "-r", "HUP:FOO", "c" }, { NULL },
+	  "--rewrite: invalid value 'HUP:FOO' (unknown signal 'FOO')" },
+	{ { "reaper", "-r", "HUP:99", "c" }, { NULL },
+	  "--rewrite: invalid value 'HUP:99' (signals are numbered 1 to " RTMAX_TEXT ")" },
+	{ { "reaper", "-r", "TERM", "c" }, { NULL },
+	  "--rewrite: invalid value 'TERM' (expected SIG:SIG, SIG:0 drops)" },
+	{ { "reaper", "-r", "TERM:", "c" }, { NULL },
+	  "--rewrite: invalid value 'TERM:' (expected SIG:SIG, SIG:0 drops)" },
+	{ { "reaper", "c" }, { "REAPER_REWRITE=TERM:QUIT,KILL:HUP" },
+	  "REAPER_REWRITE: invalid value 'TERM:QUIT,KILL:HUP' "
+	  "(KILL cannot be caught, so reaper never receives it)" },
+	{ { "reaper", "--stop-signal=FOO", "c" }, { NULL },
+	  "--stop-signal: invalid value 'FOO' (unknown signal 'FOO')" },
+	{ { "reaper", "--stop-signal", "0", "c" }, { NULL },
+	  "--stop-signal: invalid value '0' (signals are numbered 1 to " RTMAX_TEXT ")" },
+	{ { "reaper", "--stop-signal", "", "c" }, { NULL },
+	  "--stop-signal: invalid value '' (expected a signal)" },
+	{ { "reaper", "c" }, { "REAPER_STOP_SIGNAL=SIGFOO" },
+	  "REAPER_STOP_SIGNAL: invalid value 'SIGFOO' (unknown signal 'SIGFOO')" },
+	{ { "reaper", "--send", "FOO@1s", "c" }, { NULL },
+	  "--send: invalid value 'FOO@1s' (unknown signal 'FOO')" },
+	{ { "reaper", "--send", "TERM@x", "c" }, { NULL },
+	  "--send: invalid value 'TERM@x' (expected SIG@DURATION, at most 32)" },
+	{ { "reaper", "c" }, { "REAPER_SEND=TERM@1s,BAR@2s" },
+	  "REAPER_SEND: invalid value 'TERM@1s,BAR@2s' (unknown signal 'BAR')" },
+	{ { "reaper", "--child-pdeathsig=KILLL", "c" }, { NULL },
+	  "--child-pdeathsig: invalid value 'KILLL' (unknown signal 'KILLL')" },
+	{ { "reaper", "-p", "FOO", "c" }, { NULL },
+	  "--parent-death-signal: invalid value 'FOO' (unknown signal 'FOO')" },
+	{ { "reaper", "c" }, { "REAPER_PARENT_DEATH_SIGNAL=99" },
+	  "REAPER_PARENT_DEATH_SIGNAL: invalid value '99' (signals are numbered 1 to " RTMAX_TEXT ")" },
+	{ { "reaper", "--grace=x", "c" }, { NULL },
+	  "--grace: invalid value 'x' (expected a duration such as 250ms, 10s, 1.5s, 2m, 1h)" },
+};
+
+START_TEST(test_refusal)
+{
+	char *argv[MAX_ARGS + 1];
+	struct config cfg;
+	struct cli_result result;
+
+	ck_assert_int_eq(parse_checked(refusals[_i].args, refusals[_i].env, argv, &cfg, &result),
+			 CLI_USAGE);
+	ck_assert_str_eq(result.message, refusals[_i].message);
+}
+END_TEST
+
+/* The faults a process sends are forwarded, so they may be rewritten. */
+START_TEST(test_rewrite_faults)
+{
+	static const char *const args[] = { "reaper", "-r", "SYS:HUP", "-r", "HUP:SEGV", "-r",
+					     "BUS:0", "c", NULL };
+	static const char *const none[] = { NULL };
+	char *argv[MAX_ARGS + 1];
+	struct config cfg;
+	struct cli_result result;
+
+	ck_assert_int_eq(parse_checked(args, none, argv, &cfg, &result), CLI_RUN);
+	ck_assert_int_eq(cfg.rewrite[SIGSYS], SIGHUP);
+	ck_assert_int_eq(cfg.rewrite[SIGHUP], SIGSEGV);
+	ck_assert_int_eq(cfg.rewrite[SIGBUS], 0);
+}
+END_TEST
+
+/* ---- warnings: unknown REAPER_* variables -------------------------------- */
+
+static const struct {
+	const char *env[MAX_ENV];
+	size_t count;
+	const char *first, *second;
+} warnings[] = {
+	{ { "REAPER_TIMOUT=5" }, 1, "unknown variable REAPER_TIMOUT, ignored", NULL },
+	{ { "REAPER_TIMEOUT=5", "REAPER_GRAC=1s", "REAPER_X=1" }, 2,
+	  "unknown variable REAPER_GRAC, ignored", "unknown variable REAPER_X, ignored" },
+	{ { "REAPER_A\nB=1" }, 1, "unknown variable REAPER_A?B, ignored", NULL },
+	/* Known, empty (as good as unset), or not ours: nothing to say. */
+	{ { "REAPER_TIMEOUT=5", "REAPER_TIMOUT=", "TINI_VERBOSITY=1", "REAPER=1",
+	    "XREAPER_Y=1", "REAPER_NOEQUALS" }, 0, NULL, NULL },
+	{ { "REAPER_1=1", "REAPER_2=1", "REAPER_3=1", "REAPER_4=1", "REAPER_5=1" }, 5,
+	  "unknown variable REAPER_1, ignored", "unknown variable REAPER_2, ignored" },
+};
+
+START_TEST(test_warnings)
+{
+	static const char *const args[] = { "reaper", "c", NULL };
+	char *argv[MAX_ARGS + 1];
+	struct config cfg;
+	struct cli_result result;
+
+	ck_assert_int_eq(parse_checked(args, warnings[_i].env, argv, &cfg, &result), CLI_RUN);
+	ck_assert_uint_eq(result.warning_count, warnings[_i].count);
+	if (warnings[_i].first != NULL)
+		ck_assert_str_eq(result.warnings[0], warnings[_i].first);
+	if (warnings[_i].second != NULL)
+		ck_assert_str_eq(result.warnings[1], warnings[_i].second);
 }
 END_TEST
 
@@ -347,6 +511,9 @@ Suite *test_suite(void)
 	TCase *tc = unit_tcase(s, "cli_parse", 5);
 	tcase_add_loop_test(tc, test_run, 0, N(runs));
 	tcase_add_loop_test(tc, test_stop, 0, N(stops));
+	tcase_add_loop_test(tc, test_refusal, 0, N(refusals));
+	tcase_add_test(tc, test_rewrite_faults);
+	tcase_add_loop_test(tc, test_warnings, 0, N(warnings));
 	tcase_add_loop_test(tc, test_rewrite, 0, N(rewrites));
 	tcase_add_loop_test(tc, test_expect_exit, 0, N(expects));
 	tcase_add_test(tc, test_defaults);

@@ -192,10 +192,11 @@ static const struct { enum sig_base base; int off; bool forwarded; } forwardable
 	{ ABS, SIGTTIN, true },  { ABS, SIGTTOU, true },  { ABS, SIGPIPE, true },
 	{ ABS, SIGALRM, true },  { RTMIN, 0, true },      { RTMIN, 1, true },
 	{ RTMAX, -1, true },     { RTMAX, 0, true },      { ABS, SIGCHLD, false },
-	{ ABS, SIGKILL, false }, { ABS, SIGSTOP, false }, { ABS, SIGSEGV, false },
-	{ ABS, SIGBUS, false },  { ABS, SIGILL, false },  { ABS, SIGFPE, false },
-	{ ABS, SIGTRAP, false }, { ABS, SIGSYS, false },  { ABS, 0, false },
+	{ ABS, SIGKILL, false }, { ABS, SIGSTOP, false }, { ABS, 0, false },
 	{ ABS, -1, false },      { RTMAX, 1, false },
+	/* The faults, when a process sends them, are forwarded (issue 15). */
+	{ ABS, SIGSEGV, true },  { ABS, SIGBUS, true },   { ABS, SIGILL, true },
+	{ ABS, SIGFPE, true },   { ABS, SIGTRAP, true },  { ABS, SIGSYS, true },
 };
 
 START_TEST(test_signal_is_forwardable)
@@ -203,6 +204,36 @@ START_TEST(test_signal_is_forwardable)
 	int signo = sig_value(forwardable[_i].base, forwardable[_i].off);
 	ck_assert_msg(signal_is_forwardable(signo) == forwardable[_i].forwarded,
 		      "signal %d: want %s", signo, forwardable[_i].forwarded ? "true" : "false");
+}
+END_TEST
+
+/* The reason is there exactly when the signal is not forwarded, and names
+ * why for the three a user can name. */
+static const struct { int signo; const char *reason; } reasons[] = {
+	{ SIGKILL, "KILL cannot be caught, so reaper never receives it" },
+	{ SIGSTOP, "STOP cannot be caught, so reaper never receives it" },
+	{ SIGCHLD, "reaper handles CHLD itself: it reaps" },
+	{ 0, "no such signal" },
+	{ SIGTERM, NULL },
+	{ SIGSEGV, NULL },
+};
+
+START_TEST(test_signal_unforwardable_reason)
+{
+	const char *got = signal_unforwardable_reason(reasons[_i].signo);
+	if (reasons[_i].reason == NULL)
+		ck_assert_ptr_null(got);
+	else
+		ck_assert_str_eq(got, reasons[_i].reason);
+}
+END_TEST
+
+START_TEST(test_reason_matches_forwardable)
+{
+	for (int signo = -1; signo <= SIGRTMAX + 1; signo++)
+		ck_assert_msg((signal_unforwardable_reason(signo) == NULL) ==
+				      signal_is_forwardable(signo),
+			      "signal %d", signo);
 }
 END_TEST
 
@@ -215,6 +246,11 @@ static const struct { const char *text; enum sig_base base; int from, to; } rewr
 	{ "SIGUSR1:SIGUSR2", ABS, SIGUSR1, SIGUSR2 },
 	{ "INT:TERM", ABS, SIGINT, SIGTERM },
 	{ "RTMIN+1:RTMIN+2", RTMIN, 1, 2 },
+	/* Faults a process sends are forwarded, so they can be rewritten. */
+	{ "SYS:HUP", ABS, SIGSYS, SIGHUP },
+	{ "SEGV:TERM", ABS, SIGSEGV, SIGTERM },
+	{ "HUP:BUS", ABS, SIGHUP, SIGBUS },
+	{ "TRAP:0", ABS, SIGTRAP, 0 },
 };
 
 START_TEST(test_parse_rewrite_ok)
@@ -235,7 +271,7 @@ static const struct { const char *text; int err; } rewrite_bad[] = {
 	{ "TERM", -EINVAL },      { "TERM:", -EINVAL },         { ":TERM", -EINVAL },
 	{ ":", -EINVAL },         { "", -EINVAL },              { "TERM:QUIT:INT", -EINVAL },
 	{ "KILL:TERM", -EINVAL }, { "STOP:TERM", -EINVAL },     { "CHLD:TERM", -EINVAL },
-	{ "SEGV:TERM", -EINVAL }, { "0:TERM", ANY_ERR },        { "TERM:FOO", -EINVAL },
+	{ "CLD:TERM", -EINVAL },  { "0:TERM", ANY_ERR },        { "TERM:FOO", -EINVAL },
 	{ "FOO:TERM", -EINVAL },  { "TERM:65", ANY_ERR },       { "TERM :QUIT", -EINVAL },
 };
 
@@ -380,6 +416,37 @@ START_TEST(test_parse_uint_ulong_max)
 }
 END_TEST
 
+/* ---- parse_leading_long: atoi as tini reads TINI_VERBOSITY ------------- */
+
+static const struct { const char *text; long value; } leading[] = {
+	{ "4", 4 },      { "10", 10 },    { "", 0 },       { "text", 0 },
+	{ "-1", -1 },    { " 3", 3 },     { "\t\n+2", 2 }, { "4abc", 4 },
+	{ "3 4", 3 },    { "-", 0 },      { "+", 0 },      { "--1", 0 },
+	{ "0x10", 0 },   { "007", 7 },    { "-0", 0 },     { " - 1", 0 },
+	{ "99999999999999999999999", LONG_MAX },
+	{ "-99999999999999999999999", LONG_MIN },
+};
+
+START_TEST(test_parse_leading_long)
+{
+	ck_assert_msg(parse_leading_long(leading[_i].text) == leading[_i].value,
+		      "\"%s\": %ld, want %ld", leading[_i].text,
+		      parse_leading_long(leading[_i].text), leading[_i].value);
+}
+END_TEST
+
+START_TEST(test_parse_leading_long_edges)
+{
+	char text[32];
+	snprintf(text, sizeof text, "%ld", LONG_MAX);
+	ck_assert(parse_leading_long(text) == LONG_MAX);
+	snprintf(text, sizeof text, "%ld", LONG_MIN);
+	ck_assert(parse_leading_long(text) == LONG_MIN);
+	snprintf(text, sizeof text, "%ld", LONG_MAX - 1);
+	ck_assert(parse_leading_long(text) == LONG_MAX - 1);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *s = suite_create("parse");
@@ -395,6 +462,8 @@ Suite *test_suite(void)
 
 	tc = unit_tcase(s, "signal_is_forwardable", 5);
 	tcase_add_loop_test(tc, test_signal_is_forwardable, 0, N(forwardable));
+	tcase_add_loop_test(tc, test_signal_unforwardable_reason, 0, N(reasons));
+	tcase_add_test(tc, test_reason_matches_forwardable);
 	tcase_add_loop_test(tc, test_parse_skip_prefix, 0, N(prefixes));
 	tcase_add_loop_test(tc, test_parse_equal_nocase, 0, N(equals));
 
@@ -407,5 +476,7 @@ Suite *test_suite(void)
 	tcase_add_loop_test(tc, test_parse_bool, 0, N(bools));
 	tcase_add_loop_test(tc, test_parse_uint, 0, N(uints));
 	tcase_add_test(tc, test_parse_uint_ulong_max);
+	tcase_add_loop_test(tc, test_parse_leading_long, 0, N(leading));
+	tcase_add_test(tc, test_parse_leading_long_edges);
 	return s;
 }

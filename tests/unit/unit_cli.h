@@ -19,7 +19,8 @@
 /* Build argv (room for MAX_ARGS + 1) and envp from a row's NULL-terminated
  * args and env, run cli_defaults and cli_parse, and check what every parse
  * must keep: argv untouched, result->action equal to the return value,
- * and a usage message that is one non-empty line without "reaper:".
+ * a usage message that is one non-empty line without "reaper:", and
+ * warnings that are each one non-empty line.
  * argv points into args; the caller owns cfg and result. */
 static inline enum cli_action parse_checked(const char *const args[], const char *const env[],
 					    char *argv[MAX_ARGS + 1], struct config *cfg,
@@ -46,6 +47,12 @@ static inline enum cli_action parse_checked(const char *const args[], const char
 			ck_assert_str_eq(argv[i], args[i]);
 	}
 	ck_assert_int_eq(result->action, action);
+	ck_assert_msg(result->warning_count < 1000, "warning_count not set");
+	for (size_t i = 0; i < result->warning_count && i < CLI_WARNINGS_MAX; i++) {
+		const char *w = result->warnings[i];
+		ck_assert_msg(memchr(w, '\0', sizeof result->warnings[i]) != NULL, "unterminated");
+		ck_assert_msg(w[0] != '\0' && strchr(w, '\n') == NULL, "warning: \"%s\"", w);
+	}
 	if (action == CLI_USAGE) {
 		const char *msg = result->message;
 		ck_assert_msg(memchr(msg, '\0', sizeof result->message) != NULL, "unterminated");
