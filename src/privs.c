@@ -190,20 +190,106 @@ static int prepare_caps(const char *spec, const char *origin, struct privs *p, c
 	return 0;
 }
 
-/* A capability we do not hold cannot be kept: say which, before fork,
- * instead of a bare EPERM from the child. */
-static int check_caps_held(const struct privs *p, const char *origin, char *err, size_t size)
+/* Our bounding set, asked one number at a time (the kernel answers
+ * EINVAL past its last). 0, or -1 with errno. */
+static int read_bounding(uint64_t *bounding)
+{
+	*bounding = 0;
+	for (int c = 0; c < CAPS_MAX; c++) {
+		int held = prctl(PR_CAPBSET_READ, c, 0, 0, 0);
+		if (held < 0)
+			return errno == EINVAL ? 0 : -1;
+		if (held > 0)
+			*bounding |= CAPS_BIT(c);
+	}
+	return 0;
+}
+
+/* A capability we do not hold cannot be kept, nor the bounding set
+ * dropped without CAP_SETPCAP: say which, before fork, instead of a bare
+ * EPERM from the child. Decides whether the bounding set needs dropping
+ * at all (not when it holds only kept ones: a nested reaper). */
+static int check_caps_held(struct privs *p, const char *origin, char *err, size_t size)
 {
 	struct caps_sets own;
+	uint64_t bounding;
 
-	if (caps_get(&own) < 0)
+	if (caps_get(&own) < 0 || read_bounding(&bounding) < 0)
 		return fail(err, size, "%s: cannot read our capabilities: %m", origin);
 	uint64_t missing = p->keep & ~own.permitted;
-	if (missing == 0)
+	uint64_t extra = bounding & ~p->keep;
+	p->steps.drop_bounding = extra != 0;
+	if (missing == 0 && (extra == 0 || (own.permitted & CAPS_BIT(CAP_SETPCAP)) != 0))
 		return 0;
-	const char *name = caps_name(__builtin_ctzll(missing)); /* the lowest one */
+	const char *name = caps_name(__builtin_ctzll(missing != 0 ? missing : extra)); /* the lowest */
+	if (missing == 0)
+		return fail(err, size, "%s: cannot drop '%s' from the bounding set: "
+			    "reaper does not hold cap_setpcap", origin, name != NULL ? name : "?");
 	return fail(err, size, "%s: cannot keep '%s': reaper does not hold it", origin,
 		    name != NULL ? name : "?");
+}
+
+/* Whether every id of a is one of b. Quadratic, but both lists are at
+ * most GROUPS_MAX long and this runs once, before fork. */
+static bool ids_within(const gid_t *a, size_t a_count, const gid_t *b, size_t b_count)
+{
+	for (size_t i = 0; i < a_count; i++) {
+		size_t j = 0;
+		while (j < b_count && b[j] != a[i])
+			j++;
+		if (j == b_count)
+			return false;
+	}
+	return true;
+}
+
+void privs_plan_ids(const struct privs_ids *now, struct privs *p)
+{
+	struct privs_steps *s = &p->steps;
+
+	*s = (struct privs_steps){.drop_bounding = s->drop_bounding};
+	s->set_groups = !ids_within(now->groups, now->group_count, p->groups, p->group_count) ||
+			!ids_within(p->groups, p->group_count, now->groups, now->group_count);
+	/* Saved, effective, then real: the proof tries the real id when it
+	 * changed (the one a plain setuid binary would go back to). */
+	for (int i = 2; i >= 0; i--) {
+		if (now->uid[i] != p->uid) {
+			s->set_uid = true;
+			s->old_uid = now->uid[i];
+		}
+		if (now->gid[i] != p->gid) {
+			s->set_gid = true;
+			s->old_gid = now->gid[i];
+		}
+	}
+	s->prove_uid = s->set_uid && (p->keep & CAPS_BIT(CAP_SETUID)) == 0;
+	/* A child that is root can take any gid back: nothing to prove. */
+	s->prove_gid = s->set_gid && (p->keep & CAPS_BIT(CAP_SETGID)) == 0 && p->uid != 0;
+}
+
+/* Read the ids reaper runs with (the child inherits them) and plan which
+ * of --user's steps the child needs. 0, or -1 with errno. */
+static int plan_ids(struct privs *p)
+{
+	struct privs_ids now = {0};
+	int count = getgroups(0, NULL);
+	gid_t *groups = count >= 0 ? calloc((size_t)count + 1, sizeof(gid_t)) : NULL;
+
+	if (groups == NULL)
+		return -1;
+	count = getgroups(count, groups);
+	if (count < 0 || getresuid(&now.uid[0], &now.uid[1], &now.uid[2]) < 0 ||
+	    getresgid(&now.gid[0], &now.gid[1], &now.gid[2]) < 0) {
+		int saved = errno;
+		free(groups);
+		errno = saved;
+		return -1;
+	}
+	now.groups = groups;
+	now.group_count = (size_t)count;
+	privs_plan_ids(&now, p);
+	free(groups);
+	return 0;
 }
 
 int privs_prepare(const struct config *cfg, bool has_tty, struct privs *p, char *err,
@@ -218,6 +304,10 @@ int privs_prepare(const struct config *cfg, bool has_tty, struct privs *p, char 
 	    (prepare_caps(cfg->caps_spec, cfg->caps_origin, p, err, err_size) < 0 ||
 	     check_caps_held(p, cfg->caps_origin, err, err_size) < 0))
 		return -1;
+	/* After the caps: whether the old ids must be proven gone depends on
+	 * whether CAP_SETUID/CAP_SETGID are kept. */
+	if (p->change_ids && plan_ids(p) < 0)
+		return fail(err, err_size, "%s: cannot read our own ids: %m", cfg->user_origin);
 	/* A child that drops privileges must not share our controlling
 	 * terminal: with it, TIOCSTI could push keystrokes into root's shell. */
 	p->new_session = p->change_ids && has_tty;
@@ -235,23 +325,25 @@ void privs_free(struct privs *p)
 
 static int apply_ids(const struct privs *p, enum privs_step *step)
 {
-	uid_t old_uid = getuid();
-	gid_t old_gid = getgid();
+	const struct privs_steps *s = &p->steps;
 
 	if (p->set_caps)
 		STEP(PRIVS_KEEPCAPS, prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0));
-	STEP(PRIVS_GROUPS, syscall(SYS_setgroups, p->group_count, p->groups));
-	STEP(PRIVS_GID, syscall(SYS_setresgid, p->gid, p->gid, p->gid));
-	STEP(PRIVS_UID, syscall(SYS_setresuid, p->uid, p->uid, p->uid));
+	/* Skipped when already true: setgroups needs CAP_SETGID even to set
+	 * the groups we have, which a nested reaper no longer holds. */
+	if (s->set_groups)
+		STEP(PRIVS_GROUPS, syscall(SYS_setgroups, p->group_count, p->groups));
+	if (s->set_gid)
+		STEP(PRIVS_GID, syscall(SYS_setresgid, p->gid, p->gid, p->gid));
+	if (s->set_uid)
+		STEP(PRIVS_UID, syscall(SYS_setresuid, p->uid, p->uid, p->uid));
 	/* Prove it: unless the user asked to keep CAP_SETUID/CAP_SETGID, the
 	 * old ids must be out of reach now. */
-	if (old_uid != p->uid && (p->keep & CAPS_BIT(CAP_SETUID)) == 0 &&
-	    syscall(SYS_setresuid, old_uid, old_uid, old_uid) == 0) {
+	if (s->prove_uid && syscall(SYS_setresuid, s->old_uid, s->old_uid, s->old_uid) == 0) {
 		*step = PRIVS_REGAIN;
 		return -EPERM;
 	}
-	if (old_gid != p->gid && (p->keep & CAPS_BIT(CAP_SETGID)) == 0 && p->uid != 0 &&
-	    syscall(SYS_setresgid, old_gid, old_gid, old_gid) == 0) {
+	if (s->prove_gid && syscall(SYS_setresgid, s->old_gid, s->old_gid, s->old_gid) == 0) {
 		*step = PRIVS_REGAIN;
 		return -EPERM;
 	}
@@ -259,17 +351,14 @@ static int apply_ids(const struct privs *p, enum privs_step *step)
 }
 
 /* Raise CAP_SETPCAP beside the kept ones while the bounding set is
- * dropped (that needs it), then settle on exactly the kept ones, in every
- * set the child's exec can carry them through: ambient last. */
-static int apply_caps(const struct privs *p, enum privs_step *step)
+ * dropped (that needs it). */
+static int drop_bounding(const struct privs *p, enum privs_step *step)
 {
-	const struct caps_sets final = {
-		.effective = p->keep, .permitted = p->keep, .inheritable = p->keep,
+	const struct caps_sets raise = {
+		.effective = p->keep | CAPS_BIT(CAP_SETPCAP),
+		.permitted = p->keep | CAPS_BIT(CAP_SETPCAP),
+		.inheritable = p->keep,
 	};
-	struct caps_sets raise = final;
-
-	raise.effective |= CAPS_BIT(CAP_SETPCAP);
-	raise.permitted |= CAPS_BIT(CAP_SETPCAP);
 
 	STEP(PRIVS_CAPS, caps_set(&raise));
 	/* Every number the kernel knows: it answers EINVAL past its last. */
@@ -283,6 +372,23 @@ static int apply_caps(const struct privs *p, enum privs_step *step)
 			return -errno;
 		}
 	}
+	return 0;
+}
+
+/* Drop the bounding set where it holds more than the kept ones (a reaper
+ * nested under one that applied the same --caps has nothing to drop, and
+ * as another user than root may not hold CAP_SETPCAP), then settle on
+ * exactly the kept ones, in every set the child's exec can carry them
+ * through: ambient last. */
+static int apply_caps(const struct privs *p, enum privs_step *step)
+{
+	const struct caps_sets final = {
+		.effective = p->keep, .permitted = p->keep, .inheritable = p->keep,
+	};
+	int err;
+
+	if (p->steps.drop_bounding && (err = drop_bounding(p, step)) < 0)
+		return err;
 	STEP(PRIVS_CAPS, caps_set(&final));
 	STEP(PRIVS_AMBIENT, caps_clear_ambient());
 	for (int c = 0; c < CAPS_MAX; c++)

@@ -6,7 +6,10 @@
  * files, the capability names); the child only applies the
  * prepared result with system calls (privs_apply_child), in the order of
  * DESIGN.md: groups, gid, uid, capabilities (bounding set first, while
- * CAP_SETPCAP is still effective), ambient, no_new_privs.
+ * CAP_SETPCAP is still effective), ambient, no_new_privs. A step whose
+ * result is already true is skipped, so a reaper that already runs as the
+ * user it is asked to become (nested under another init that applied the
+ * same --user) succeeds: privs_plan_ids decides which, before fork.
  */
 #ifndef REAPER_PRIVS_H
 #define REAPER_PRIVS_H
@@ -17,6 +20,26 @@
 #include <sys/types.h>
 
 struct config;
+
+/* Which id and capability steps the child takes (privs_plan_ids). */
+struct privs_steps {
+	bool set_groups;         /* the groups differ from the wanted set */
+	bool set_gid;            /* a real, effective or saved gid differs */
+	bool set_uid;            /* a real, effective or saved uid differs */
+	bool prove_uid;          /* afterwards, regaining old_uid must fail */
+	bool prove_gid;          /* afterwards, regaining old_gid must fail */
+	uid_t old_uid;
+	gid_t old_gid;
+	bool drop_bounding;      /* the bounding set holds a cap not kept */
+};
+
+/* The ids a process runs with. */
+struct privs_ids {
+	uid_t uid[3];            /* real, effective, saved */
+	gid_t gid[3];
+	const gid_t *groups;     /* supplementary groups, in any order */
+	size_t group_count;
+};
 
 struct privs {
 	bool change_ids;         /* --user given */
@@ -29,6 +52,7 @@ struct privs {
 	uint64_t keep;           /* caps the child keeps: CAPS_BIT(number) */
 	bool no_new_privs;
 	bool new_session;        /* --user on a terminal: no controlling tty (TIOCSTI) */
+	struct privs_steps steps;
 };
 
 /* The steps privs_apply_child may fail at, for the spawn error report. */
@@ -54,6 +78,16 @@ const char *privs_step_name(enum privs_step step);
  */
 int privs_prepare(const struct config *cfg, bool has_tty, struct privs *p,
 		  char *err, size_t err_size);
+
+/*
+ * Which of --user's steps p needs, from the ids reaper runs with now (now)
+ * and those p wants (uid, gid, groups, keep): groups, gid and uid only
+ * where they differ (groups as sets: order and repeats do not count), and
+ * the proof that the old ids are gone only for an id that changed and was
+ * not kept by CAP_SETUID/CAP_SETGID (a root gid can always come back).
+ * Sets p->steps but drop_bounding. Pure.
+ */
+void privs_plan_ids(const struct privs_ids *now, struct privs *p);
 
 /* Release what privs_prepare allocated. */
 void privs_free(struct privs *p);

@@ -1,0 +1,129 @@
+/*
+ * check_privs: privs_plan_ids (src/privs.h), the decision which of
+ * --user's steps the child takes. A step whose result is already true is
+ * skipped (DESIGN.md, nested inits): a reaper that already runs as the
+ * user, gid and groups it is asked for changes nothing, so it needs no
+ * CAP_SETGID for setgroups and proves nothing. Everything that differs is
+ * still changed, and every changed id is proven gone unless its
+ * capability is kept (or, for a gid, the new uid is root).
+ */
+#include <check.h>
+#include <linux/capability.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "caps.h"
+#include "privs.h"
+#include "unit_util.h"
+
+#define MAX_LIST 4
+
+static const struct plan_row {
+	const char *name;
+	uid_t now_uid[3];           /* real, effective, saved */
+	gid_t now_gid[3];
+	gid_t now_groups[MAX_LIST];
+	size_t now_count;
+	uid_t uid;                  /* what --user wants */
+	gid_t gid;
+	gid_t groups[MAX_LIST];
+	size_t count;
+	uint64_t keep;              /* --caps */
+	bool set_groups, set_gid, set_uid, prove_uid, prove_gid;
+	uid_t old_uid;              /* checked when prove_uid */
+	gid_t old_gid;              /* checked when prove_gid */
+} rows[] = {
+	{ "root to app", {0, 0, 0}, {0, 0, 0}, {0}, 1, 1000, 1000, {1000, 27}, 2, 0,
+	  true, true, true, true, true, 0, 0 },
+	{ "already app: nothing to do", {1000, 1000, 1000}, {1000, 1000, 1000}, {1000, 27}, 2,
+	  1000, 1000, {1000, 27}, 2, 0, false, false, false, false, false, 0, 0 },
+	{ "groups in another order, one twice", {1000, 1000, 1000}, {1000, 1000, 1000},
+	  {27, 1000, 27}, 3, 1000, 1000, {1000, 27}, 2, 0, false, false, false, false, false, 0, 0 },
+	{ "no groups wanted, none held", {23456, 23456, 23456}, {23456, 23456, 23456}, {0}, 0,
+	  23456, 23456, {0}, 0, 0, false, false, false, false, false, 0, 0 },
+	{ "a group more held than wanted", {1000, 1000, 1000}, {1000, 1000, 1000}, {1000, 27}, 2,
+	  1000, 1000, {1000}, 1, 0, true, false, false, false, false, 0, 0 },
+	{ "a group wanted that is not held", {1000, 1000, 1000}, {1000, 1000, 1000}, {1000}, 1,
+	  1000, 1000, {1000, 27}, 2, 0, true, false, false, false, false, 0, 0 },
+	{ "root to root: nothing to do", {0, 0, 0}, {0, 0, 0}, {0}, 1, 0, 0, {0}, 1, 0,
+	  false, false, false, false, false, 0, 0 },
+	{ "another gid only", {1000, 1000, 1000}, {1000, 1000, 1000}, {1000}, 1, 1000, 2000,
+	  {1000}, 1, 0, false, true, false, false, true, 0, 1000 },
+	{ "root to root:group: a root child can take any gid", {0, 0, 0}, {0, 0, 0}, {0}, 1,
+	  0, 2000, {0}, 1, 0, false, true, false, false, false, 0, 0 },
+	/* A setuid-root reaper run by app: the effective and saved ids are
+	 * not app's, so setresuid runs, and the proof tries root. */
+	{ "setuid root, asked for its caller", {1000, 0, 0}, {1000, 1000, 1000}, {1000}, 1,
+	  1000, 1000, {1000}, 1, 0, false, false, true, true, false, 0, 0 },
+	{ "saved uid differs alone", {1000, 1000, 0}, {1000, 1000, 1000}, {1000}, 1, 1000, 1000,
+	  {1000}, 1, 0, false, false, true, true, false, 0, 0 },
+	{ "saved gid differs alone", {1000, 1000, 1000}, {1000, 1000, 0}, {1000}, 1, 1000, 1000,
+	  {1000}, 1, 0, false, true, false, false, true, 0, 0 },
+	{ "the real id is the one proven", {5, 6, 7}, {8, 9, 10}, {0}, 0, 1000, 1000, {0}, 0, 0,
+	  false, true, true, true, true, 5, 8 },
+	{ "kept CAP_SETUID: no uid proof", {0, 0, 0}, {0, 0, 0}, {0}, 1, 1000, 1000, {1000}, 1,
+	  CAPS_BIT(CAP_SETUID), true, true, true, false, true, 0, 0 },
+	{ "kept CAP_SETGID: no gid proof", {0, 0, 0}, {0, 0, 0}, {0}, 1, 1000, 1000, {1000}, 1,
+	  CAPS_BIT(CAP_SETGID), true, true, true, true, false, 0, 0 },
+	{ "other caps kept: both proven", {0, 0, 0}, {0, 0, 0}, {0}, 1, 1000, 1000, {1000}, 1,
+	  CAPS_BIT(CAP_KILL) | CAPS_BIT(CAP_NET_BIND_SERVICE), true, true, true, true, true, 0, 0 },
+	{ "already app with caps kept: nothing to do", {1000, 1000, 1000}, {1000, 1000, 1000},
+	  {1000}, 1, 1000, 1000, {1000}, 1, CAPS_BIT(CAP_KILL), false, false, false, false, false,
+	  0, 0 },
+};
+
+START_TEST(test_plan_ids)
+{
+	const struct plan_row *row = &rows[_i];
+	struct privs_ids now = {
+		.groups = row->now_groups, .group_count = row->now_count,
+	};
+	memcpy(now.uid, row->now_uid, sizeof now.uid);
+	memcpy(now.gid, row->now_gid, sizeof now.gid);
+	gid_t groups[MAX_LIST];
+	memcpy(groups, row->groups, sizeof groups);
+	struct privs p = {
+		.change_ids = true, .uid = row->uid, .gid = row->gid, .groups = groups,
+		.group_count = row->count, .keep = row->keep, .set_caps = row->keep != 0,
+	};
+
+	privs_plan_ids(&now, &p);
+	const struct privs_steps *s = &p.steps;
+	ck_assert_msg(s->set_groups == row->set_groups, "%s: set_groups %d", row->name,
+		      s->set_groups);
+	ck_assert_msg(s->set_gid == row->set_gid, "%s: set_gid %d", row->name, s->set_gid);
+	ck_assert_msg(s->set_uid == row->set_uid, "%s: set_uid %d", row->name, s->set_uid);
+	ck_assert_msg(s->prove_uid == row->prove_uid, "%s: prove_uid %d", row->name, s->prove_uid);
+	ck_assert_msg(s->prove_gid == row->prove_gid, "%s: prove_gid %d", row->name, s->prove_gid);
+	if (row->prove_uid)
+		ck_assert_msg(s->old_uid == row->old_uid, "%s: old_uid %u", row->name,
+			      (unsigned)s->old_uid);
+	if (row->prove_gid)
+		ck_assert_msg(s->old_gid == row->old_gid, "%s: old_gid %u", row->name,
+			      (unsigned)s->old_gid);
+}
+END_TEST
+
+/* privs_prepare decides drop_bounding before privs_plan_ids runs: the plan
+ * keeps it, whatever it was. */
+START_TEST(test_plan_keeps_drop_bounding)
+{
+	const struct privs_ids now = { .uid = {0, 0, 0}, .gid = {0, 0, 0} };
+	struct privs p = { .change_ids = true, .uid = 0, .gid = 0 };
+
+	p.steps.drop_bounding = _i != 0;
+	privs_plan_ids(&now, &p);
+	ck_assert(p.steps.drop_bounding == (_i != 0));
+	ck_assert(!p.steps.set_groups && !p.steps.set_gid && !p.steps.set_uid);
+}
+END_TEST
+
+Suite *test_suite(void)
+{
+	Suite *s = suite_create("privs");
+	TCase *tc = unit_tcase(s, "plan_ids", 10);
+
+	tcase_add_loop_test(tc, test_plan_ids, 0, N(rows));
+	tcase_add_loop_test(tc, test_plan_keeps_drop_bounding, 0, 2);
+	return s;
+}
