@@ -2,7 +2,8 @@
  * execplan: the PATH candidates, environment and /bin/sh fallback of the
  * main child's exec, prepared before fork (see execplan.h).
  *
- * Owns: the arena the plan lives in. Never: an allocation, stdio or a
+ * Owns: the arena the plan lives in, and which variables COMMAND does not
+ * inherit (the REAPER_* ones reaper read). Never: an allocation, stdio or a
  * lock in exec_plan_set_listen_pid and exec_plan_run, which run in the
  * vfork-style child on reaper's own memory.
  */
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "settings.h"
 
 #define ARENA_SIZE 8192
 
@@ -85,14 +87,35 @@ static int plan_candidates(struct exec_plan *plan, const char *argv0, char *cons
 	return 0;
 }
 
-/* The environment: as given, but with LISTEN_PID re-pointed at the child
- * when systemd's socket activation addressed it to us, and HOME added for
- * --user when it was unset (extra, or NULL). 0 or -ENOMEM. */
+/* Whether entry ("NAME=value") sets a REAPER_* variable this reaper
+ * reads. Reaper applied it; passed on, it would be applied again by a
+ * reaper nested below (an engine's --init in front of an image whose
+ * ENTRYPOINT is reaper): a rewrite TERM:QUIT,QUIT:TERM undone, --send
+ * sent twice, --user asked of a process that is already that user. The
+ * peers' variables (TINI_*, DUMB_INIT_*) stay for a peer below, and a
+ * REAPER_* name we do not know stays for a newer reaper that does. */
+static bool consumed_variable(const char *entry)
+{
+	size_t count, len = strcspn(entry, "=");
+	const struct setting *settings = settings_environment(&count);
+
+	if (strncmp(entry, "REAPER_", 7) != 0 || entry[len] != '=')
+		return false;
+	for (size_t i = 0; i < count; i++)
+		if (strncmp(settings[i].name, entry, len) == 0 && settings[i].name[len] == '\0')
+			return true;
+	return false;
+}
+
+/* The environment: as given, but without the REAPER_* variables reaper
+ * read, with LISTEN_PID re-pointed at the child when systemd's socket
+ * activation addressed it to us, and HOME added for --user when it was
+ * unset (extra, or NULL). 0 or -ENOMEM. */
 static int plan_environment(struct exec_plan *plan, char *const envp[], pid_t self,
 			    char *extra)
 {
 	const char *listen_pid = cli_getenv(envp, "LISTEN_PID");
-	size_t count = 0;
+	size_t count = 0, kept = 0;
 
 	while (envp[count] != NULL)
 		count++;
@@ -100,14 +123,17 @@ static int plan_environment(struct exec_plan *plan, char *const envp[], pid_t se
 	if (plan->envp == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < count; i++) {
-		plan->envp[i] = envp[i];
+		if (consumed_variable(envp[i]))
+			continue;
+		plan->envp[kept] = envp[i];
 		if (listen_pid != NULL && strncmp(envp[i], "LISTEN_PID=", 11) == 0 &&
 		    strtol(listen_pid, NULL, 10) == (long)self) {
-			plan->envp[i] = plan->listen_pid;
+			plan->envp[kept] = plan->listen_pid;
 			plan->has_listen_pid = true;
 		}
+		kept++;
 	}
-	plan->envp[count] = extra;
+	plan->envp[kept] = extra;
 	memcpy(plan->listen_pid, "LISTEN_PID=", 12);
 	return 0;
 }

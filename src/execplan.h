@@ -2,7 +2,8 @@
  * execplan: what the main child will exec, prepared before fork.
  *
  * The PATH candidates for COMMAND (as execvp would try them), the
- * environment with LISTEN_PID re-pointed at the child, and the /bin/sh
+ * environment without the REAPER_* variables reaper read and with
+ * LISTEN_PID re-pointed at the child, and the /bin/sh
  * fallback for scripts without #!. Preparing may allocate; using the plan
  * in the child does not, so the child can run it between a vfork-style
  * clone and execve.
@@ -28,7 +29,9 @@ struct exec_plan {
 /*
  * Prepare plan for argv (argv[0] looked up in envp's PATH, "/bin:/usr/bin"
  * when unset) and envp, where a LISTEN_PID naming self will name the child
- * instead, and extra ("HOME=...", or NULL) is appended. Keeps pointers
+ * instead, the REAPER_* variables of settings_environment are left out
+ * (this reaper applied them; a reaper nested below must not apply them
+ * again), and extra ("HOME=...", or NULL) is appended. Keeps pointers
  * into argv, envp and extra, which must outlive the plan. Most plans fit
  * in a static arena, so a start makes no malloc; one plan at a time per
  * process. Returns 0 or -ENOMEM; on failure nothing is left to free.
