@@ -20,6 +20,11 @@
  *   125 with one line naming the bad part, and the command never runs; so
  *   is asking to keep capabilities reaper itself does not hold (reaper run
  *   as nobody by setpriv), which names the lowest one missing.
+ * - already true (nested inits): reaper run by setpriv as nobody, asked for
+ *   --user nobody (or 65534), and --caps kill while holding kill alone in
+ *   every set, bounding included, changes nothing and runs the command;
+ *   where the bounding set must shrink without CAP_SETPCAP (--caps none as
+ *   nobody), it says so before anything runs.
  * - terminal: in check_privs_tty.
  *
  * The child is tests/helpers/showprivs ("key value" lines from
@@ -840,6 +845,119 @@ START_TEST(test_caps_not_held)
 }
 END_TEST
 
+/* ---- nested inits: a step that is already true ----------------------- */
+
+/* A capability mask of /proc/<pid>/status ("CapBnd"). */
+static unsigned long long parse_mask_field(pid_t pid, const char *field)
+{
+	char text[64];
+	proc_status_field(pid, field, text, sizeof text);
+	return parse_mask(text, field);
+}
+
+/* Reaper started by setpriv as nobody (as an init in front of it would
+ * leave it), asked for what it already is: it changes nothing and runs
+ * the command (DESIGN.md, nested inits). The old code failed at setgroups
+ * (CAP_SETGID is needed even for the groups one has) and, for --caps, at
+ * raising CAP_SETPCAP to drop a bounding set that held nothing to drop. */
+#define SETPRIV "/usr/bin/setpriv" /* util-linux, Essential on Debian */
+#define ONLY_KILL "--inh-caps=-all,+kill", "--ambient-caps=-all,+kill", "--bounding-set=-all,+kill"
+
+static const struct {
+	const char *name;
+	const char *setpriv[8];  /* after --reuid=65534 --regid=65534 --init-groups */
+	const char *opts[6];     /* reaper's */
+	unsigned long long caps; /* every set of the child; UNCHANGED: all empty */
+} already_rows[] = {
+	{ "--user nobody", { NULL }, { "--user", "nobody", NULL }, UNCHANGED },
+	{ "--user 65534", { NULL }, { "--user", "65534", NULL }, UNCHANGED },
+	{ "--user nobody --caps kill, holding kill alone", { ONLY_KILL, NULL },
+	  { "--user", "nobody", "--caps", "kill", NULL }, 1ULL << CAP_KILL },
+	{ "--caps kill, holding kill alone", { ONLY_KILL, NULL }, { "--caps", "kill", NULL },
+	  1ULL << CAP_KILL },
+};
+#define N_ALREADY_ROWS (int)(sizeof already_rows / sizeof already_rows[0])
+
+START_TEST(test_already_true)
+{
+	int row = _i / N_WHERES;
+	enum run_where where = wheres[_i % N_WHERES];
+	const char *what = already_rows[row].name;
+	const struct passwd *nobody = getpwnam("nobody");
+	if (access(SETPRIV, X_OK) != 0 || nobody == NULL || nobody->pw_uid != 65534 ||
+	    nobody->pw_gid != 65534) {
+		test_skip("needs " SETPRIV " and nobody as 65534:65534");
+		return;
+	}
+	const char *argv_c[24] = { SETPRIV, "--reuid=65534", "--regid=65534", "--init-groups" };
+	size_t n = 4;
+	for (size_t i = 0; already_rows[row].setpriv[i] != NULL; i++)
+		argv_c[n++] = already_rows[row].setpriv[i];
+	argv_c[n++] = reaper_path();
+	for (size_t i = 0; already_rows[row].opts[i] != NULL; i++)
+		argv_c[n++] = already_rows[row].opts[i];
+	argv_c[n++] = "--";
+	argv_c[n++] = helper_path("showprivs");
+	argv_c[n] = NULL;
+	struct run r;
+	run_start(&r, where, (char *const *)argv_c, NULL);
+	int code = run_wait(&r, TIMEOUT_MS);
+	ck_assert_msg(code == 0, "%s %s: reaper exited %d, want 0\n--- stderr:\n%s", what,
+		      where_phrase(where), code, r.err);
+	expect_shown(r.out, "uid", "65534 65534 65534 65534", what);
+	expect_shown(r.out, "gid", "65534 65534 65534 65534", what);
+	char groups[1024], want_groups[1024];
+	showprivs_value(r.out, "groups", groups, sizeof groups, what);
+	sorted_list(groups, groups, sizeof groups);
+	expected_groups("nobody", 65534, want_groups, sizeof want_groups);
+	ck_assert_msg(strcmp(groups, want_groups) == 0, "%s: groups '%s', want '%s'", what, groups,
+		      want_groups);
+	static const char *const sets[] = { "capprm", "capeff", "capinh", "capamb" };
+	unsigned long long want = already_rows[row].caps == UNCHANGED ? 0 : already_rows[row].caps;
+	for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++) {
+		char got[64];
+		showprivs_value(r.out, sets[i], got, sizeof got, what);
+		ck_assert_msg(parse_mask(got, what) == want, "%s %s: %s is %s, want %#llx", what,
+			      where_phrase(where), sets[i], got, want);
+	}
+}
+END_TEST
+
+/* What is not already true still needs the privilege: as nobody, with a
+ * full bounding set, --caps none must drop from it and cannot (no
+ * CAP_SETPCAP). Reaper says so before anything runs. */
+START_TEST(test_bounding_needs_setpcap)
+{
+	if (access(SETPRIV, X_OK) != 0) {
+		test_skip("no " SETPRIV);
+		return;
+	}
+	char dir[64], marker[96], touch[128];
+	make_marker_dir(dir, sizeof dir);
+	snprintf(marker, sizeof marker, "%s/ran", dir);
+	snprintf(touch, sizeof touch, "touch %s", marker);
+	const char *opts[] = { "--reuid=65534", "--regid=65534", "--clear-groups",
+			       reaper_path(), "--caps", "none", NULL };
+	const char *cmd[] = { "/bin/sh", "-c", touch, NULL };
+	char *argv[16];
+	build_argv(argv, sizeof argv / sizeof argv[0], SETPRIV, opts, cmd);
+	struct run r;
+	run_start(&r, RUN_HOST, argv, NULL);
+	(void)run_wait(&r, TIMEOUT_MS);
+	int code = WIFEXITED(r.status) ? WEXITSTATUS(r.status) : -1;
+	ck_assert_msg(code == 125, "exit %d, want 125; stderr: %s", code, r.err);
+	/* The lowest capability of our bounding set is named: cap_chown
+	 * wherever the test runs with it. */
+	const char *want = (parse_mask_field(getpid(), "CapBnd") & 1) != 0
+				   ? "reaper: --caps: cannot drop 'cap_chown' from the bounding set: "
+				     "reaper does not hold cap_setpcap\n"
+				   : "from the bounding set: reaper does not hold cap_setpcap\n";
+	ck_assert_msg(strstr(r.err, want) != NULL, "stderr: %s\nwant: %s", r.err, want);
+	ck_assert_msg(access(marker, F_OK) != 0, "the command ran");
+	ck_assert_msg(rmdir(dir) == 0, "rmdir %s: %s", dir, strerror(errno));
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *s = suite_create("privs");
@@ -869,6 +987,12 @@ Suite *test_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, test_bad_spec, 0, N_ERROR_ROWS * N_WHERES);
 	tcase_add_test(tc, test_caps_not_held);
+	tcase_add_test(tc, test_bounding_needs_setpcap);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("already_true");
+	tcase_set_timeout(tc, 30);
+	tcase_add_loop_test(tc, test_already_true, 0, N_ALREADY_ROWS * N_WHERES);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("env_errors");
