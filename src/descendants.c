@@ -142,8 +142,47 @@ static bool is_descendant(pid_t pid, pid_t self, char *state)
 	return false;
 }
 
-/* Pin pid, prove it is ours and alive, signal it. true when signalled. */
-static bool signal_if_ours(pid_t pid, pid_t self, int signo)
+/* State T (stopped) or t (stopped by a tracer): such a process acts on
+ * no signal but KILL until something sends it CONT. */
+static bool stopped_state(char state)
+{
+	return state == 'T' || state == 't';
+}
+
+/* Is pid stopped now? false when it is gone. */
+static bool is_stopped(pid_t pid)
+{
+	pid_t ppid;
+	char state;
+
+	return read_stat(pid, &ppid, &state) && stopped_state(state);
+}
+
+/* The process group of pid from /proc/<pid>/stat (the field after the
+ * parent), or -1 when it is gone. */
+static pid_t read_pgrp(pid_t pid)
+{
+	char path[PROC_PATH_MAX], buf[512];
+
+	proc_path(path, pid, "/stat");
+	if (read_small_file(path, buf, sizeof(buf)) < 0)
+		return -1;
+	char *p = strrchr(buf, ')'); /* ") S PPID PGRP ..." */
+	if (p == NULL || strlen(p) < 5 || (p = strchr(p + 4, ' ')) == NULL)
+		return -1;
+	return parse_pid(p + 1);
+}
+
+/* Through pidfd when there is one, else kill (no pidfds: best effort). */
+static bool send_to(int pidfd, pid_t pid, int signo)
+{
+	return pidfd >= 0 ? pidfd_send_signal(pidfd, signo, NULL, 0) == 0 : kill(pid, signo) == 0;
+}
+
+/* Pin pid, prove it is ours and alive, signal it. true when signalled.
+ * With wake, look after the signal: a stopped process is sent CONT through
+ * the same pidfd, or the signal would wait until something continues it. */
+static bool signal_if_ours(pid_t pid, pid_t self, int signo, bool wake)
 {
 	char state = '?';
 	int pidfd = pidfd_open(pid, 0);
@@ -151,10 +190,9 @@ static bool signal_if_ours(pid_t pid, pid_t self, int signo)
 	if (pidfd < 0 && errno != ENOSYS)
 		return false; /* gone already */
 	bool ours = is_descendant(pid, self, &state) && state != 'Z';
-	bool sent = false;
-	if (ours)
-		sent = pidfd >= 0 ? pidfd_send_signal(pidfd, signo, NULL, 0) == 0
-				  : kill(pid, signo) == 0; /* no pidfds: best effort */
+	bool sent = ours && send_to(pidfd, pid, signo);
+	if (sent && wake && is_stopped(pid))
+		(void)send_to(pidfd, pid, SIGCONT); /* failing, it is gone: nothing to wake */
 	if (pidfd >= 0)
 		(void)close(pidfd); /* a pidfd: closing cannot fail in a way that matters */
 	return sent;
@@ -184,9 +222,22 @@ static int for_each_numbered(int dir, pid_t self, bool (*visit)(pid_t, void *), 
 
 struct action {
 	pid_t self;
-	int signo; /* 0: count */
+	int signo;     /* 0: count */
+	bool wake;     /* after signo, CONT the stopped (descendants_signal) */
+	bool stopped;  /* count only the stopped... */
+	pid_t pgid;    /* ...in this group as /proc numbers it (0: any) */
 	int found;
 };
+
+/* Is pid, a live descendant in state, one that a count counts? */
+static bool counted(const struct action *a, pid_t pid, char state)
+{
+	if (state == 'Z')
+		return false;
+	if (!a->stopped)
+		return true;
+	return stopped_state(state) && (a->pgid == 0 || read_pgrp(pid) == a->pgid);
+}
 
 /* Signal (or count) pid when it is a live descendant. Always goes on. */
 static bool act_on(pid_t pid, void *arg)
@@ -195,9 +246,9 @@ static bool act_on(pid_t pid, void *arg)
 	char state = '?';
 
 	if (a->signo != 0)
-		a->found += signal_if_ours(pid, a->self, a->signo);
+		a->found += signal_if_ours(pid, a->self, a->signo, a->wake);
 	else
-		a->found += is_descendant(pid, a->self, &state) && state != 'Z';
+		a->found += is_descendant(pid, a->self, &state) && counted(a, pid, state);
 	return true;
 }
 
@@ -306,34 +357,77 @@ static bool list_tree(struct tree *t, pid_t self)
 	return true;
 }
 
-/* Signal (signo != 0) or count (signo == 0) every live descendant. */
-static int walk(int signo)
+/* Signal (signo != 0) or count (signo == 0) every live descendant, as a
+ * says; a->self is filled in here. */
+static int walk(struct action *a)
 {
-	struct action a = { .self = proc_self(), .signo = signo };
-	if (a.self < 0)
+	a->self = proc_self();
+	if (a->self < 0)
 		return -ENOENT;
 	struct tree t;
-	if (!list_tree(&t, a.self))
-		return act_on_all_of_proc(&a);
+	if (!list_tree(&t, a->self))
+		return act_on_all_of_proc(a);
 	for (int i = 1; i < t.n; i++)
-		act_on(t.pid[i], &a);
-	return a.found;
+		act_on(t.pid[i], a);
+	return a->found;
 }
 
 int descendants_count(const struct reaper *r)
 {
+	struct action a = { .signo = 0 };
+
 	(void)r;
-	return walk(0);
+	return walk(&a);
 }
 
-int descendants_signal(const struct reaper *r, int signo, bool count)
+/* The main child's pid as /proc numbers it: under --isolate the inner
+ * reaper sees the outer namespace's /proc, where r->child_pid means
+ * another process. A pidfd's fdinfo gives the pid in the namespace of the
+ * /proc it is read from. Without a pidfd, r->child_pid. */
+static pid_t child_in_proc(const struct reaper *r)
 {
+	char path[PROC_PATH_MAX], buf[512];
+
+	if (r->child_pidfd < 0)
+		return r->child_pid;
+	(void)put_pid(put_text(path, "/proc/self/fdinfo/"), (pid_t)r->child_pidfd);
+	if (read_small_file(path, buf, sizeof(buf)) < 0)
+		return -1;
+	char *field = strstr(buf, "\nPid:");
+	return field == NULL ? -1 : parse_pid(field + strlen("\nPid:"));
+}
+
+int descendants_stopped(const struct reaper *r, enum forward_mode scope)
+{
+	struct action a = { .signo = 0, .stopped = true };
+
+	if (scope != FWD_TREE) {
+		pid_t child = child_in_proc(r);
+		if (child <= 0)
+			return -ENOENT;
+		if (scope == FWD_CHILD)
+			return is_stopped(child); /* unreaped: its pid is still ours */
+		a.pgid = child; /* the group named after it */
+	}
+	int n = walk(&a);
+	return n < 0 ? n : n > 0;
+}
+
+int descendants_signal(const struct reaper *r, int signo, bool count, bool wake)
+{
+	struct action a = { .signo = signo, .wake = wake };
+
 	if (r->self_pid != 1)
-		return walk(signo);
+		return walk(&a);
 	/* As init, kill(-1) reaches every process of the namespace, also
 	 * those that joined it with setns and so have no parent inside. */
-	int alive = count ? walk(0) : 0;
+	struct action census = { .signo = 0 };
+	int alive = count ? walk(&census) : 0;
 	if (kill(-1, signo) < 0)
 		return errno == ESRCH ? 0 : -errno;
+	/* Stopped ones (or, when /proc cannot tell, maybe some) need CONT to
+	 * act on signo; ESRCH would only mean nobody is left to wake. */
+	if (wake && descendants_stopped(r, FWD_TREE) != 0)
+		(void)kill(-1, SIGCONT);
 	return alive >= 0 ? alive : 1; /* no /proc of ours: at least one got it */
 }

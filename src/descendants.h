@@ -18,14 +18,24 @@
 
 #include <stdbool.h>
 
+#include "cli.h"
+
 struct reaper;
 
 /* Send signo to every descendant. Returns how many were signalled, or
  * -errno when /proc cannot be read. As a namespace's init, one kill(-1)
  * does it and the figure is how many were alive just before, as far as
  * /proc shows: that costs a walk, made only when count is true (else the
- * figure is 0). */
-int descendants_signal(const struct reaper *r, int signo, bool count);
+ * figure is 0). With wake, a process found stopped after signo gets
+ * SIGCONT through the same pidfd, so it can act on signo (as init: one
+ * kill(-1, SIGCONT) when any is stopped). */
+int descendants_signal(const struct reaper *r, int signo, bool count, bool wake);
+
+/* Whether anything in scope is stopped (state T or t): the main child
+ * (FWD_CHILD), the live descendants in its process group (FWD_GROUP), or
+ * any live descendant (FWD_TREE). Returns 1 or 0, or -errno when /proc
+ * cannot tell. The main child must not be reaped yet for the first two. */
+int descendants_stopped(const struct reaper *r, enum forward_mode scope);
 
 /* How many descendants are alive (zombies excluded), or -errno. */
 int descendants_count(const struct reaper *r);

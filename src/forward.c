@@ -50,10 +50,10 @@ static const char *target_kind(const struct reaper *r)
 	return r->cfg->forward == FWD_GROUP ? "process group" : "child";
 }
 
-static bool is_stop_signal(const struct reaper *r, int signo)
+bool forward_is_terminating(const struct config *cfg, int signo)
 {
 	return signo == SIGTERM || signo == SIGINT || signo == SIGQUIT || signo == SIGHUP ||
-	       signo == r->cfg->stop_signo;
+	       signo == cfg->stop_signo;
 }
 
 /* --trace and --report: what was delivered, where. */
@@ -63,7 +63,7 @@ static void note_delivery(struct reaper *r, int signo)
 
 	if (r->cfg->report) {
 		r->stats.forwarded[signo]++;
-		if (r->stats.first_stop_ns == 0 && is_stop_signal(r, signo))
+		if (r->stats.first_stop_ns == 0 && forward_is_terminating(r->cfg, signo))
 			r->stats.first_stop_ns = clock_now_ns();
 	}
 	if (!trace_on(r))
@@ -75,13 +75,40 @@ static void note_delivery(struct reaper *r, int signo)
 			    r->cfg->forward == FWD_GROUP ? "group" : "child", (int)r->child_pid);
 }
 
+/* Where a signal for the job goes now: the configured target while the
+ * main child lives, every descendant after. */
+static enum forward_mode current_target(const struct reaper *r)
+{
+	return r->child_reaped ? FWD_TREE : r->cfg->forward;
+}
+
+/* A stopped process acts on no signal but KILL and CONT: a TERM waits,
+ * pending, and `docker stop` would end in KILL after its whole grace. So
+ * after a terminating signal, continue the target if anything in it is
+ * stopped, as systemd and timeout(1) do. A target that is not stopped gets
+ * no CONT, so a program with a CONT handler is not disturbed. When /proc
+ * cannot tell, the job may be stopped: CONT it. */
+static void wake_if_stopped(struct reaper *r, int signo)
+{
+	if (!forward_is_terminating(r->cfg, signo))
+		return;
+	int stopped = descendants_stopped(r, current_target(r));
+	if (stopped == 0)
+		return;
+	if (stopped < 0) {
+		errno = -stopped;
+		log_msg(LOG_DEBUG, "cannot tell whether the job is stopped (%m): sending CONT");
+	}
+	(void)forward_deliver(r, SIGCONT); /* logged there; CONT is not terminating */
+}
+
 int forward_deliver(struct reaper *r, int signo)
 {
 	char name[SIGNAME_MAX];
 	int err;
 
-	if (r->child_reaped || r->cfg->forward == FWD_TREE) {
-		int n = descendants_signal(r, signo, false);
+	if (current_target(r) == FWD_TREE) {
+		int n = descendants_signal(r, signo, false, false);
 		err = n < 0 ? n : 0;
 	} else if (r->cfg->forward == FWD_GROUP) {
 		err = forward_to_group(r, signo);
@@ -95,6 +122,7 @@ int forward_deliver(struct reaper *r, int signo)
 		return err;
 	}
 	note_delivery(r, signo);
+	wake_if_stopped(r, signo);
 	return 0;
 }
 

@@ -9,14 +9,25 @@
 #ifndef REAPER_FORWARD_H
 #define REAPER_FORWARD_H
 
+#include <stdbool.h>
+
+struct config;
 struct reaper;
+
+/* Whether signo asks the job to end: TERM, INT, HUP, QUIT, or the
+ * --stop-signal. The one definition behind --kill-after, --report's first
+ * stop and the SIGCONT that follows a stop signal to a stopped job. Pure. */
+bool forward_is_terminating(const struct config *cfg, int signo);
 
 /* Forward signo (as received) to the target the configuration names.
  * Returns 0, or -errno of the delivery that failed (already logged). */
 int forward_signal(struct reaper *r, int signo);
 
 /* Send signo, as is, to the job: the forward target while the main child
- * lives, every descendant after. Returns 0 or -errno (logged). */
+ * lives, every descendant after. After a terminating signal, SIGCONT
+ * follows to the same target when something in it is stopped (or /proc
+ * cannot tell), so a stopped job still acts on it. Returns 0 or -errno
+ * (logged). */
 int forward_deliver(struct reaper *r, int signo);
 
 /* Send signo to the main child alone (pidfd, else kill). Returns 0 or

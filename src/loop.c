@@ -94,14 +94,20 @@ static bool read_batch(const struct reaper *r, struct turn *t)
 }
 
 /* The child stopped (Ctrl-Z, TTIN, STOP): stop ourselves too, so the shell
- * that started us sees its job stop and gets its prompt back. As PID 1
- * there is no such shell, and stopping would freeze the container; as the
- * inner reaper of --isolate, the outer one stops in our place. */
+ * that started us sees its job stop and gets its prompt back. Only when we
+ * hold a terminal, the one case where a shell's job control needs it: a
+ * stopped reaper acts on no TERM, so elsewhere (a host job under systemd or
+ * cron, a container) a stopped job would become unkillable by TERM. As PID
+ * 1 there is no such shell, and stopping would freeze the container; as the
+ * inner reaper of --isolate, the outer one stops in our place (on the same
+ * terminal test). */
 static void follow_child_stop(struct reaper *r)
 {
 	if (!r->child_stopped || r->child_reaped)
 		return;
 	r->child_stopped = false;
+	if (r->tty_fd < 0)
+		return;
 	if (r->self_pid == 1) {
 		if (r->control_fd >= 0)
 			isolate_report_stopped(r);

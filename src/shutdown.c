@@ -46,11 +46,12 @@ static void schedule_kill(struct reaper *r, uint64_t after_ms, const char *why)
 		log_msg(LOG_INFO, "%s; KILL in %s", why, format_duration(after_ms, text));
 }
 
-/* Send signo to every descendant; log, trace and count it. */
+/* Send signo to every descendant; log, trace and count it. A stopped
+ * process would hold a TERM pending until KILL: it is continued too. */
 static void escalate(struct reaper *r, int signo)
 {
 	char name[SIGNAME_MAX];
-	int n = descendants_signal(r, signo, true);
+	int n = descendants_signal(r, signo, true, signo != SIGKILL);
 
 	signal_name(signo, name);
 	if (n < 0) {
@@ -77,7 +78,7 @@ static void kill_everything(struct reaper *r)
  * traced. */
 static void kill_stragglers(const struct reaper *r)
 {
-	int n = descendants_signal(r, SIGKILL, false);
+	int n = descendants_signal(r, SIGKILL, false, false);
 
 	if (n < 0) {
 		errno = -n;
@@ -95,7 +96,7 @@ void shutdown_after_forward(struct reaper *r, int signo)
 {
 	if (!r->cfg->kill_after_set)
 		return;
-	if (signo == SIGTERM || signo == SIGINT || signo == SIGQUIT || signo == SIGHUP)
+	if (forward_is_terminating(r->cfg, signo))
 		schedule_kill(r, r->cfg->kill_after_ms, "stop signal forwarded");
 }
 

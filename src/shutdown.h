@@ -19,7 +19,8 @@ struct reaper;
 void shutdown_start(struct reaper *r);
 
 /* signo (as delivered) went to the job: after a stop signal (TERM, INT,
- * QUIT, HUP) arm the --kill-after deadline. */
+ * QUIT, HUP, the --stop-signal: forward_is_terminating) arm the
+ * --kill-after deadline. */
 void shutdown_after_forward(struct reaper *r, int signo);
 
 /* After reaping: when the main child has just ended (or --pause was told to

@@ -2,7 +2,7 @@
  * sigrecorder: prints one line per signal it receives, for the integration
  * tests to read from a pipe.
  *
- *   sigrecorder [--exit-on SIG] [--exit CODE] [--spawn-grandchild]
+ *   sigrecorder [--exit-on SIG] [--exit CODE] [--spawn-grandchild] [--stoppable]
  *
  * Its first instruction blocks every signal; it then reads them from a
  * signalfd, one siginfo at a time, so a real-time signal delivered five
@@ -19,6 +19,10 @@
  * --spawn-grandchild: fork a grandchild in the same process group that
  * records too. The recorder reaps it (printing "sig 17" as for any SIGCHLD)
  * and does not wait for it before exiting.
+ * --stoppable: leave TSTP, TTIN and TTOU unblocked with their default
+ * action, so they stop the recorder (and its grandchild) as they stop a
+ * shell's job; they are then not recorded. CONT still continues it (a
+ * blocked CONT continues too) and is recorded.
  *
  * Window left open: the dynamic loader runs between exec and the first
  * instruction of main; a signal arriving there acts with its default
@@ -100,10 +104,36 @@ static void reap_children(void)
 		continue;
 }
 
-static int open_signalfd(void)
+/* TSTP, TTIN, TTOU: the stops a terminal or a shell sends. */
+static void job_stops(sigset_t *set)
 {
-	sigset_t all;
+	sigemptyset(set);
+	sigaddset(set, SIGTSTP);
+	sigaddset(set, SIGTTIN);
+	sigaddset(set, SIGTTOU);
+}
+
+/* --stoppable: the job stops take their default action again. */
+static void make_stoppable(void)
+{
+	sigset_t stops;
+	job_stops(&stops);
+	for (int signo = 1; signo < NSIG; signo++)
+		if (sigismember(&stops, signo) == 1 && signal(signo, SIG_DFL) == SIG_ERR)
+			fail("signal");
+	if (sigprocmask(SIG_UNBLOCK, &stops, NULL) < 0)
+		fail("sigprocmask");
+}
+
+/* Every signal, but the job stops when they are left to stop us. */
+static int open_signalfd(bool stoppable)
+{
+	sigset_t all, stops;
 	sigfillset(&all);
+	job_stops(&stops);
+	for (int signo = 1; stoppable && signo < NSIG; signo++)
+		if (sigismember(&stops, signo) == 1)
+			sigdelset(&all, signo);
 	int sfd = signalfd(-1, &all, SFD_CLOEXEC);
 	if (sfd < 0)
 		fail("signalfd");
@@ -141,7 +171,7 @@ int main(int argc, char *argv[])
 
 	int exit_on = 0;
 	long code = 0;
-	bool grandchild = false;
+	bool grandchild = false, stoppable = false;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--exit-on") == 0 && i + 1 < argc) {
 			exit_on = parse_signal(argv[++i]);
@@ -156,13 +186,17 @@ int main(int argc, char *argv[])
 			}
 		} else if (strcmp(argv[i], "--spawn-grandchild") == 0) {
 			grandchild = true;
+		} else if (strcmp(argv[i], "--stoppable") == 0) {
+			stoppable = true;
 		} else {
 			fprintf(stderr, "usage: sigrecorder [--exit-on SIG] [--exit CODE] "
-					"[--spawn-grandchild]\n");
+					"[--spawn-grandchild] [--stoppable]\n");
 			return 2;
 		}
 	}
 
+	if (stoppable)
+		make_stoppable();
 	char line[128];
 	if (grandchild) {
 		/* The grandchild says it is ready through this pipe, so "ready"
@@ -175,7 +209,7 @@ int main(int argc, char *argv[])
 			fail("fork");
 		if (pid == 0) {
 			close(ready_pipe[0]);
-			int sfd = open_signalfd();
+			int sfd = open_signalfd(stoppable);
 			snprintf(line, sizeof line, "ready-grandchild %d\n", (int)getpid());
 			say(line);
 			close(ready_pipe[1]);
@@ -187,7 +221,7 @@ int main(int argc, char *argv[])
 			continue; /* EOF: the grandchild is ready (or died) */
 		close(ready_pipe[0]);
 	}
-	int sfd = open_signalfd();
+	int sfd = open_signalfd(stoppable);
 	snprintf(line, sizeof line, "ready %d %d\n", (int)getpid(), (int)getpgrp());
 	say(line);
 	record(sfd, "sig", exit_on, (int)code);
