@@ -56,6 +56,21 @@ bool forward_is_terminating(const struct config *cfg, int signo)
 	       signo == cfg->stop_signo;
 }
 
+bool forward_accepts(int signo, int32_t code)
+{
+	switch (signo) {
+	case SIGSEGV:
+	case SIGBUS:
+	case SIGILL:
+	case SIGFPE:
+	case SIGTRAP:
+	case SIGSYS:
+		return code <= 0; /* SI_USER 0, SI_QUEUE, SI_TKILL... are negative */
+	default:
+		return true;
+	}
+}
+
 /* --trace and --report: what was delivered, where. */
 static void note_delivery(struct reaper *r, int signo)
 {

@@ -10,6 +10,7 @@
 #define REAPER_FORWARD_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct config;
 struct reaper;
@@ -18,6 +19,13 @@ struct reaper;
  * --stop-signal. The one definition behind --kill-after, --report's first
  * stop and the SIGCONT that follows a stop signal to a stopped job. Pure. */
 bool forward_is_terminating(const struct config *cfg, int signo);
+
+/* Whether a signal read with si_code code is for the job. A fault signal
+ * (SEGV, BUS, ILL, FPE, TRAP, SYS) with code <= 0 was sent by a process
+ * (kill, sigqueue, tgkill): a request like any other. With code > 0 the
+ * kernel reports something about reaper itself (BUS_MCEERR_AO): not the
+ * job's. Every other signal is for the job. Pure. */
+bool forward_accepts(int signo, int32_t code);
 
 /* Forward signo (as received) to the target the configuration names.
  * Returns 0, or -errno of the delivery that failed (already logged). */

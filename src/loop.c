@@ -157,6 +157,17 @@ static void handle_pause_signal(struct reaper *r, int signo)
 	}
 }
 
+/* A fault signal the kernel raised about reaper itself without forcing it
+ * (a real fault is forced and ends us before we read it): say so, keep
+ * it from the job. BUS_MCEERR_AO, memory that will fail, is one. */
+static void note_own_fault(const struct signalfd_siginfo *si)
+{
+	char name[SIGNAME_MAX];
+
+	log_msg(LOG_WARN, "the kernel sent reaper %s (code %d) about reaper itself; not forwarded",
+		signal_name((int)si->ssi_signo, name), (int)si->ssi_code);
+}
+
 /* A signal for the job, received or due from --send (from < 0): the same
  * path either way, so rewrites and --kill-after apply to both. */
 static void handle_signal(struct reaper *r, int signo, int from, unsigned uid)
@@ -208,7 +219,10 @@ void loop_run(struct reaper *r)
 		follow_child_stop(r);
 		for (size_t i = 0; i < t.count; i++) {
 			const struct signalfd_siginfo *si = &t.info[i];
-			handle_signal(r, (int)si->ssi_signo, (int)si->ssi_pid, si->ssi_uid);
+			if (forward_accepts((int)si->ssi_signo, si->ssi_code))
+				handle_signal(r, (int)si->ssi_signo, (int)si->ssi_pid, si->ssi_uid);
+			else
+				note_own_fault(si);
 		}
 		if (ready[POLL_TIMER]) {
 			int due[SEND_MAX];

@@ -30,14 +30,16 @@
 #include "spawn.h"
 #include "trace.h"
 
-/* Before anything else: block every catchable signal but the synchronous
- * faults, so nothing sent to us before the child exists is lost, and read
- * them from a signalfd. An inherited SIG_IGN on SIGCHLD would make the
- * kernel reap our children itself and lose their status: reset it, and let
- * the child inherit it back. */
+/* Before anything else: block every catchable signal, so nothing sent to
+ * us before the child exists is lost, and read them from a signalfd. The
+ * faults too: a `kill -SEGV` is a request to forward like any other (the
+ * loop tells it by si_code), while a real fault still ends us, since the
+ * kernel forces it (unblocks it and resets its action, even for PID 1). An
+ * inherited SIG_IGN on SIGCHLD would make the kernel reap our children
+ * itself and lose their status: reset it, and let the child inherit it
+ * back. */
 static void take_over_signals(struct reaper *r)
 {
-	static const int faults[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS};
 	struct sigaction old_chld;
 	sigset_t all;
 
@@ -49,8 +51,6 @@ static void take_over_signals(struct reaper *r)
 
 	if (sigfillset(&all) < 0)
 		log_fatal("sigfillset: %m");
-	for (size_t i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
-		(void)sigdelset(&all, faults[i]); /* valid signal numbers: cannot fail */
 	if (sigprocmask(SIG_SETMASK, &all, &r->orig_mask) < 0)
 		log_fatal("blocking signals: %m");
 	r->signal_fd = signalfd(-1, &all, SFD_CLOEXEC); /* blocking: see loop.c */

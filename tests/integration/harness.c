@@ -829,13 +829,7 @@ bool run_reaper_blocks(struct run *r, int signo, int timeout_ms)
 
 static bool never_blocked(int signo)
 {
-	switch (signo) {
-	case SIGKILL: case SIGSTOP: case SIGSEGV: case SIGBUS:
-	case SIGILL: case SIGFPE: case SIGTRAP: case SIGSYS:
-		return true;
-	default:
-		return false;
-	}
+	return signo == SIGKILL || signo == SIGSTOP; /* the faults are blocked too (issue 15) */
 }
 
 void run_signal(struct run *r, int signo)

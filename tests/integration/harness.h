@@ -109,7 +109,7 @@ pid_t run_reaper_pid(struct run *r, int timeout_ms);
 /* Send signo to reaper (run_reaper_pid). Waits first (up to 5 s) until
  * reaper has been exec'd and blocks signo, so a signal sent right after
  * start is not taken with its default action by a process that is not yet
- * reaper; signals reaper never blocks (KILL, STOP, faults) go at once. */
+ * reaper; signals reaper never blocks (KILL, STOP) go at once. */
 void run_signal(struct run *r, int signo);
 
 /* True once reaper (run_reaper_pid) runs the program argv[0] names and has
