@@ -149,13 +149,18 @@ static bool stopped_state(char state)
 	return state == 'T' || state == 't';
 }
 
-/* Is pid stopped now? false when it is gone. */
-static bool is_stopped(pid_t pid)
+/* The state of pid now; 0 when it is gone. */
+static char state_of(pid_t pid)
 {
 	pid_t ppid;
 	char state;
 
-	return read_stat(pid, &ppid, &state) && stopped_state(state);
+	return read_stat(pid, &ppid, &state) ? state : 0;
+}
+
+static bool is_stopped(pid_t pid)
+{
+	return stopped_state(state_of(pid));
 }
 
 /* The process group of pid from /proc/<pid>/stat (the field after the
@@ -400,9 +405,9 @@ static pid_t child_in_proc(const struct reaper *r)
 int descendants_stopped(const struct reaper *r, enum forward_mode scope)
 {
 	struct action a = { .signo = 0, .stopped = true };
+	pid_t child = r->child_reaped ? 0 : child_in_proc(r);
 
 	if (scope != FWD_TREE) {
-		pid_t child = child_in_proc(r);
 		if (child <= 0)
 			return -ENOENT;
 		if (scope == FWD_CHILD)
@@ -410,6 +415,14 @@ int descendants_stopped(const struct reaper *r, enum forward_mode scope)
 		a.pgid = child; /* the group named after it */
 	}
 	int n = walk(&a);
+	/* The main child may have exited during the walk (the signal we just
+	 * forwarded may end it): its children move to us after we had listed
+	 * ours, and the walk missed them. Once it is a zombie they have moved,
+	 * so a second walk sees them. */
+	if (n == 0 && child > 0 && state_of(child) == 'Z') {
+		a.found = 0;
+		n = walk(&a);
+	}
 	return n < 0 ? n : n > 0;
 }
 

@@ -97,6 +97,31 @@ static enum forward_mode current_target(const struct reaper *r)
 	return r->child_reaped ? FWD_TREE : r->cfg->forward;
 }
 
+/* How long a look through the job that found nothing stopped stands for
+ * the group and tree targets. Such a look reads /proc for every process of
+ * the job, and a flood of TERMs (check_stress_signals sends thousands a
+ * second beside a stream of orphans) must not become a flood of walks that
+ * leaves the orphans unreaped. The main child is looked at every time. */
+#define STOPPED_LOOK_MS 100
+
+/* 1 when something in scope is stopped, 0 when not, -errno when /proc
+ * cannot tell. The main child first: one read, and it is the one stopped
+ * in the common cases (^Z stops the whole group; a debugger, SIGSTOP). */
+static int job_stopped(struct reaper *r, enum forward_mode scope)
+{
+	if (!r->child_reaped) {
+		int child = descendants_stopped(r, FWD_CHILD);
+		if (child != 0 || scope == FWD_CHILD)
+			return child;
+	}
+	uint64_t now = clock_now_ms();
+	if (now < r->stopped_look_until_ms)
+		return 0; /* a walk found nothing moments ago */
+	int stopped = descendants_stopped(r, scope);
+	r->stopped_look_until_ms = stopped == 0 ? now + STOPPED_LOOK_MS : 0;
+	return stopped;
+}
+
 /* A stopped process acts on no signal but KILL and CONT: a TERM waits,
  * pending, and `docker stop` would end in KILL after its whole grace. So
  * after a terminating signal, continue the target if anything in it is
@@ -107,7 +132,7 @@ static void wake_if_stopped(struct reaper *r, int signo)
 {
 	if (!forward_is_terminating(r->cfg, signo))
 		return;
-	int stopped = descendants_stopped(r, current_target(r));
+	int stopped = job_stopped(r, current_target(r));
 	if (stopped == 0)
 		return;
 	if (stopped < 0) {

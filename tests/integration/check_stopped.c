@@ -15,6 +15,8 @@
  * - rewrite: -r USR1:TERM with a stopped child.
  * - leftover: the main child exits, a leftover stopped by SIGSTOP runs its
  *   TERM handler (--orphans=terminate) and reaper exits.
+ * - member: a grandchild in the child's group is stopped, the child is not;
+ *   TERM through reaper (--forward=group, tree) reaches the grandchild.
  * - job_control: TSTP to reaper stops the child, CONT resumes it, and
  *   nothing else reached it; then the job stopped again still ends on TERM.
  *
@@ -209,6 +211,33 @@ START_TEST(test_leftover)
 }
 END_TEST
 
+/* ---- a stopped member of the job, not the main child ------------------------ */
+
+/* The grandchild, in the child's group, is stopped directly; the child is
+ * not. TERM to reaper must reach the grandchild's handler through the
+ * forward's own CONT: with --orphans=wait nothing else would wake it. */
+static const struct {
+	enum run_where where;
+	const char *forward;
+} member_rows[] = {
+	{ RUN_PID1, "--forward=group" }, { RUN_PID1, "--forward=tree" },
+	{ RUN_HOST, "--forward=group" }, { RUN_HOST, "--forward=tree" },
+};
+
+START_TEST(test_member)
+{
+	const char *opts[] = { member_rows[_i].forward, "--orphans=wait", "--kill-after", "60s",
+			       NULL };
+	const char *rec[] = { "--spawn-grandchild", "--exit-on", "TERM", NULL };
+	struct run r;
+	pid_t child = start_recorder(&r, member_rows[_i].where, opts, rec);
+	stop_directly(&r, only_child(child));
+	run_signal(&r, SIGTERM);
+	expect_line(&r, "gsig 15", member_rows[_i].forward);
+	expect_exit(&r, 0, member_rows[_i].forward);
+}
+END_TEST
+
 /* ---- job control keeps working -------------------------------------------- */
 
 /* TSTP and CONT through reaper stop and resume the job with nothing added:
@@ -250,6 +279,11 @@ Suite *test_suite(void)
 	TCase *tc = tcase_create("stopped_child");
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_stopped_child, 0, sizeof modes / sizeof modes[0]);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("member");
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_member, 0, sizeof member_rows / sizeof member_rows[0]);
 	suite_add_tcase(s, tc);
 
 	struct {
