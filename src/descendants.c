@@ -153,9 +153,11 @@ static bool stopped_state(char state)
 static char state_of(pid_t pid)
 {
 	pid_t ppid;
-	char state;
+	char state = '\0';
 
-	return read_stat(pid, &ppid, &state) ? state : 0;
+	if (!read_stat(pid, &ppid, &state))
+		return '\0';
+	return state;
 }
 
 static bool is_stopped(pid_t pid)

@@ -122,27 +122,8 @@ static int job_stopped(struct reaper *r, enum forward_mode scope)
 	return stopped;
 }
 
-/* A stopped process acts on no signal but KILL and CONT: a TERM waits,
- * pending, and `docker stop` would end in KILL after its whole grace. So
- * after a terminating signal, continue the target if anything in it is
- * stopped, as systemd and timeout(1) do. A target that is not stopped gets
- * no CONT, so a program with a CONT handler is not disturbed. When /proc
- * cannot tell, the job may be stopped: CONT it. */
-static void wake_if_stopped(struct reaper *r, int signo)
-{
-	if (!forward_is_terminating(r->cfg, signo))
-		return;
-	int stopped = job_stopped(r, current_target(r));
-	if (stopped == 0)
-		return;
-	if (stopped < 0) {
-		errno = -stopped;
-		log_msg(LOG_DEBUG, "cannot tell whether the job is stopped (%m): sending CONT");
-	}
-	(void)forward_deliver(r, SIGCONT); /* logged there; CONT is not terminating */
-}
-
-int forward_deliver(struct reaper *r, int signo)
+/* Send signo to the current target; log a failure, note a success. */
+static int deliver(struct reaper *r, int signo)
 {
 	char name[SIGNAME_MAX];
 	int err;
@@ -162,8 +143,36 @@ int forward_deliver(struct reaper *r, int signo)
 		return err;
 	}
 	note_delivery(r, signo);
-	wake_if_stopped(r, signo);
 	return 0;
+}
+
+/* A stopped process acts on no signal but KILL and CONT: a TERM waits,
+ * pending, and `docker stop` would end in KILL after its whole grace. So
+ * after a terminating signal, continue the target if anything in it is
+ * stopped, as systemd and timeout(1) do. A target that is not stopped gets
+ * no CONT, so a program with a CONT handler is not disturbed. When /proc
+ * cannot tell, the job may be stopped: CONT it. */
+static void wake_if_stopped(struct reaper *r, int signo)
+{
+	if (!forward_is_terminating(r->cfg, signo))
+		return;
+	int stopped = job_stopped(r, current_target(r));
+	if (stopped == 0)
+		return;
+	if (stopped < 0) {
+		errno = -stopped;
+		log_msg(LOG_DEBUG, "cannot tell whether the job is stopped (%m): sending CONT");
+	}
+	(void)deliver(r, SIGCONT); /* a failure is logged there */
+}
+
+int forward_deliver(struct reaper *r, int signo)
+{
+	int err = deliver(r, signo);
+
+	if (err == 0)
+		wake_if_stopped(r, signo);
+	return err;
 }
 
 int forward_signal(struct reaper *r, int signo)
