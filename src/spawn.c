@@ -203,7 +203,10 @@ static pid_t launch_shared(struct child_ctx *c, int *pidfd)
 
 	*pidfd = -1;
 	pid_t pid = clone(child_entry, stack + sizeof(stack), flags | CLONE_PIDFD, c, pidfd);
-	if (pid < 0 && errno == EINVAL) /* a kernel before 5.2: no CLONE_PIDFD */
+	/* EINVAL: a kernel before 5.2, no CLONE_PIDFD. EMFILE, ENFILE: no
+	 * descriptor left for the pidfd (ulimit -n 4); the job runs anyway and
+	 * is signalled by pid, which stays ours until we reap it. */
+	if (pid < 0 && (errno == EINVAL || errno == EMFILE || errno == ENFILE))
 		pid = clone(child_entry, stack + sizeof(stack), flags, c);
 	return pid;
 }
@@ -285,8 +288,12 @@ int spawn_child(struct reaper *r, char *const envp[], const struct privs *privs)
 	exec_plan_free(&plan);
 	r->child_pid = pid;
 	r->child_pidfd = pidfd >= 0 ? pidfd : pidfd_open(pid, 0);
+	/* Without a pidfd the child is signalled by pid: still safe, since its
+	 * PID cannot be reused before we reap it. Only an unexpected failure
+	 * is worth a warning; few descriptors are a limit the user chose. */
 	if (r->child_pidfd < 0 && errno != ENOSYS)
-		log_msg(LOG_WARN, "pidfd_open(%d): %m; signalling by pid", (int)pid);
+		log_msg(errno == EMFILE || errno == ENFILE ? LOG_INFO : LOG_WARN,
+			"pidfd_open(%d): %m; signalling by pid", (int)pid);
 	if (got <= 0)
 		return 0;
 	if (r->child_pidfd >= 0)
