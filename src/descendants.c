@@ -3,13 +3,17 @@
  *
  * Owns: the notion of "ours". Never: malloc (we read directories with
  * getdents64 into a stack buffer), or a signal to a PID we have not pinned
- * with a pidfd and then proven to be ours.
+ * with a pidfd and then proven to be ours, unless no pidfd can be had
+ * (a kernel without them, or no descriptor left): then the PID is checked
+ * and signalled, best effort. Never more than one descriptor open at a
+ * time besides that pidfd, so a walk works with ulimit -n 4 (issue 15).
  */
 #include "descendants.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -28,7 +32,7 @@
  * d_name; the other members are there to put those two at their offsets. */
 struct linux_dirent64 {
 	uint64_t d_ino;          /* cppcheck-suppress unusedStructMember ; layout */
-	int64_t d_off;           /* cppcheck-suppress unusedStructMember ; layout */
+	int64_t d_off;           /* where the next entry starts: lseek there */
 	unsigned short d_reclen;
 	unsigned char d_type;    /* cppcheck-suppress unusedStructMember ; layout */
 	char d_name[];
@@ -186,6 +190,23 @@ static bool send_to(int pidfd, pid_t pid, int signo)
 	return pidfd >= 0 ? pidfd_send_signal(pidfd, signo, NULL, 0) == 0 : kill(pid, signo) == 0;
 }
 
+/* Is pid a live descendant (its state into *state)? Reading /proc takes a
+ * descriptor: when *pidfd took the last one (ulimit -n 4), let the pidfd
+ * go (*pidfd = -1) and look again, so pid is checked and signalled by pid,
+ * as on a kernel without pidfds. Only open(2) in the check can fail with
+ * EMFILE or ENFILE. */
+static bool ours_alive(pid_t pid, pid_t self, char *state, int *pidfd)
+{
+	errno = 0;
+	if (is_descendant(pid, self, state))
+		return *state != 'Z';
+	if (*pidfd < 0 || (errno != EMFILE && errno != ENFILE))
+		return false;
+	(void)close(*pidfd); /* a pidfd: closing cannot fail in a way that matters */
+	*pidfd = -1;
+	return is_descendant(pid, self, state) && *state != 'Z';
+}
+
 /* Pin pid, prove it is ours and alive, signal it. true when signalled.
  * With wake, look after the signal: a stopped process is sent CONT through
  * the same pidfd, or the signal would wait until something continues it. */
@@ -194,9 +215,11 @@ static bool signal_if_ours(pid_t pid, pid_t self, int signo, bool wake)
 	char state = '?';
 	int pidfd = pidfd_open(pid, 0);
 
-	if (pidfd < 0 && errno != ENOSYS)
-		return false; /* gone already */
-	bool ours = is_descendant(pid, self, &state) && state != 'Z';
+	/* ENOSYS (no pidfds) and EMFILE, ENFILE (no descriptor left): go on
+	 * by pid; anything else (ESRCH) means it is gone already. */
+	if (pidfd < 0 && errno != ENOSYS && errno != EMFILE && errno != ENFILE)
+		return false;
+	bool ours = ours_alive(pid, self, &state, &pidfd);
 	bool sent = ours && send_to(pidfd, pid, signo);
 	if (sent && wake && is_stopped(pid))
 		(void)send_to(pidfd, pid, SIGCONT); /* failing, it is gone: nothing to wake */
@@ -205,15 +228,46 @@ static bool signal_if_ours(pid_t pid, pid_t self, int signo, bool wake)
 	return sent;
 }
 
-/* Read the directory dir with getdents64 and call visit(pid, arg) for
+/* The longest getdents64 record: a NAME_MAX name, 8-byte aligned. */
+#define DIRENT_MAX ((sizeof(struct linux_dirent64) + NAME_MAX + 1 + 7) & ~(size_t)7)
+
+/* One bufferful of the directory at path, from *pos on: the directory is
+ * open only while it is read, so a visit can have the descriptor (with
+ * ulimit -n 4 reaper has two). *pos moves past what was read. Returns the
+ * bytes read (0 at the end), or -errno. */
+static long read_entries(const char *path, int64_t *pos, char *buf, size_t size)
+{
+	int dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return -errno;
+	long n = 0;
+	if (*pos != 0 && lseek(dir, (off_t)*pos, SEEK_SET) < 0)
+		n = -errno;
+	if (n == 0 && (n = syscall(SYS_getdents64, dir, buf, size)) < 0)
+		n = -errno;
+	(void)close(dir); /* read-only */
+	for (long off = 0; off < n;) {
+		const struct linux_dirent64 *e = (const struct linux_dirent64 *)(buf + off);
+		off += e->d_reclen;
+		*pos = e->d_off;
+	}
+	return n;
+}
+
+/* Read the directory at path with getdents64 and call visit(pid, arg) for
  * every entry named by a number, self excepted; stop at the first visit
- * that returns false. Returns 0, -errno, or 1 when a visit stopped it. */
-static int for_each_numbered(int dir, pid_t self, bool (*visit)(pid_t, void *), void *arg)
+ * that returns false. Between bufferfuls the directory is reopened at the
+ * saved offset: /proc numbers its entries by pid, so one that comes or
+ * goes meanwhile moves no other. Returns 0, -errno, or 1 when a visit
+ * stopped it. */
+static int for_each_numbered(const char *path, pid_t self, bool (*visit)(pid_t, void *),
+			     void *arg)
 {
 	char buf[4096] __attribute__((aligned(8)));
+	int64_t pos = 0;
 	long n;
 
-	while ((n = syscall(SYS_getdents64, dir, buf, sizeof(buf))) > 0) {
+	while ((n = read_entries(path, &pos, buf, sizeof(buf))) > 0) {
 		for (long off = 0; off < n;) {
 			struct linux_dirent64 *e = (struct linux_dirent64 *)(buf + off);
 			off += e->d_reclen;
@@ -221,8 +275,13 @@ static int for_each_numbered(int dir, pid_t self, bool (*visit)(pid_t, void *), 
 			if (pid > 0 && pid != self && !visit(pid, arg))
 				return 1;
 		}
+		/* The kernel fills the buffer until the next entry does not fit:
+		 * with room for the longest one left over, this was the end, and
+		 * opening the directory again to be told so would be wasted. */
+		if ((size_t)n + DIRENT_MAX <= sizeof(buf))
+			return 0;
 	}
-	return n < 0 ? -errno : 0;
+	return n < 0 ? (int)n : 0;
 }
 
 /* ---- acting on one process ---------------------------------------------- */
@@ -263,11 +322,7 @@ static bool act_on(pid_t pid, void *arg)
  * /proc shows, however few are ours. */
 static int act_on_all_of_proc(struct action *a)
 {
-	int dir = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dir < 0)
-		return -errno;
-	int err = for_each_numbered(dir, a->self, act_on, a);
-	(void)close(dir); /* read-only */
+	int err = for_each_numbered("/proc", a->self, act_on, a);
 	return err < 0 ? err : a->found;
 }
 
@@ -283,7 +338,7 @@ static int act_on_all_of_proc(struct action *a)
 struct tree {
 	pid_t pid[TREE_MAX];
 	int n;
-	int task_dir; /* while listing one process's threads */
+	pid_t listing; /* the process whose threads are being listed */
 };
 
 /* Append the pids listed in the child-list file fd. false when the tree
@@ -314,15 +369,17 @@ static bool add_children(struct tree *t, int fd)
 	return true;
 }
 
-/* Append the children of one thread, "<tid>/children" under t->task_dir.
- * false when the tree is full. A thread that is gone lists nothing. */
+/* Append the children of one thread of t->listing,
+ * "/proc/<pid>/task/<tid>/children". false when the tree is full. A
+ * thread that is gone lists nothing. */
 static bool add_children_of_task(pid_t tid, void *arg)
 {
 	struct tree *t = arg;
 	char path[PROC_PATH_MAX];
 
-	(void)put_text(put_pid(path, tid), "/children");
-	int fd = openat(t->task_dir, path, O_RDONLY | O_CLOEXEC);
+	proc_path(path, t->listing, "/task/");
+	(void)put_text(put_pid(path + strlen(path), tid), "/children");
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return true;
 	bool room = add_children(t, fd);
@@ -353,11 +410,9 @@ static bool list_tree(struct tree *t, pid_t self)
 	t->n = 1;
 	for (int i = 0; i < t->n; i++) {
 		proc_path(path, t->pid[i], "/task");
-		t->task_dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (t->task_dir < 0)
-			continue; /* gone since it was listed */
-		int err = for_each_numbered(t->task_dir, 0, add_children_of_task, t);
-		(void)close(t->task_dir); /* read-only */
+		t->listing = t->pid[i];
+		/* An error means it is gone since it was listed: nothing below. */
+		int err = for_each_numbered(path, 0, add_children_of_task, t);
 		if (err == 1)
 			return false;
 	}
