@@ -5,7 +5,8 @@
  * reap (SIGCHLD means "drain", not "one child"), then job control, then
  * forward each recorded signal in the order read (real-time signals queue,
  * so each one read is forwarded once), then the shutdown step (deadlines,
- * orphans). Never: a timeout on the wait, an allocation, or an exit.
+ * orphans). Never: a timeout on the wait (but the one deadline that stands
+ * in for a timerfd reaper had no descriptor for), an allocation, or an exit.
  * The signalfd is blocking: it is read when poll says so, or directly when
  * there is nothing else to wait on.
  */
@@ -42,7 +43,8 @@ enum { POLL_SIGNALS, POLL_TIMER, POLL_CONTROL, POLL_COUNT };
 /* Block until a signal, a deadline or a control message is due; sets
  * ready[] for the timer and the control pipe. EINTR (a stop and continue)
  * just means wait again. poll skips negative descriptors: no timer armed
- * yet, not isolated. */
+ * yet, not isolated. Without a timerfd (no descriptor for one), a deadline
+ * that has passed counts as the timer firing. */
 static void wait_for_events(const struct reaper *r, bool ready[POLL_COUNT], int timeout_ms)
 {
 	struct pollfd pfd[POLL_COUNT] = {
@@ -56,9 +58,13 @@ static void wait_for_events(const struct reaper *r, bool ready[POLL_COUNT], int 
 			log_msg(LOG_ERROR, "poll: %m");
 			return;
 		}
+		if (timeout_ms > 0) /* a stop may have outlasted the deadline */
+			timeout_ms = shutdown_wait_ms(r);
 	}
 	for (int i = 0; i < POLL_COUNT; i++)
 		ready[i] = pfd[i].revents != 0;
+	if (shutdown_wait_ms(r) == 0)
+		ready[POLL_TIMER] = true;
 }
 
 /* Read one batch; returns false when the batch was full (more may wait).
@@ -190,11 +196,12 @@ static void handle_signal(struct reaper *r, int signo, int from, unsigned uid)
 static bool next_turn(const struct reaper *r, struct turn *t, bool ready[POLL_COUNT],
 		      bool drained)
 {
-	if (r->timer_fd < 0 && r->control_fd < 0)
+	int wait_ms = shutdown_wait_ms(r); /* -1 but for a deadline without timerfd */
+	if (r->timer_fd < 0 && r->control_fd < 0 && wait_ms < 0)
 		return read_batch(r, t);
 	/* After a full batch more signals may wait: look without blocking,
 	 * so a flood of them cannot starve the timer. */
-	wait_for_events(r, ready, drained ? -1 : 0);
+	wait_for_events(r, ready, drained ? wait_ms : 0);
 	if (ready[POLL_SIGNALS])
 		return read_batch(r, t);
 	t->count = 0;

@@ -1,15 +1,18 @@
 /*
  * shutdown: deadlines, the --orphans policy and escalation to KILL.
  *
- * Owns: timeout_at_ms, kill_at_ms and the timerfd behind them. Never: a
- * periodic wake-up (the timer holds one absolute deadline, or none), or a
- * signal outside reaper's tree (descendants.c decides what is ours).
+ * Owns: timeout_at_ms, kill_at_ms and the timerfd behind them; when no
+ * timerfd can be made (ulimit -n 4), the loop's poll timeout stands in for
+ * it. Never: a periodic wake-up (the timer holds one absolute deadline, or
+ * none), or a signal outside reaper's tree (descendants.c decides what is
+ * ours).
  * Invariant: once KILL has been sent, nothing reaper started may survive:
  * every later reap that leaves children behind sends KILL again.
  */
 #include "shutdown.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/timerfd.h>
@@ -164,7 +167,8 @@ size_t shutdown_on_timer(struct reaper *r, int due[], size_t max)
 	char sig[SIGNAME_MAX], text[DURATION_TEXT_MAX];
 	uint64_t expirations;
 
-	if (read(r->timer_fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
+	if (r->timer_fd >= 0 && read(r->timer_fd, &expirations, sizeof(expirations)) < 0 &&
+	    errno != EAGAIN)
 		log_msg(LOG_WARN, "reading the timer: %m");
 	r->armed_ms = 0; /* one-shot: it has fired */
 	uint64_t now = clock_now_ms();
@@ -190,6 +194,29 @@ size_t shutdown_on_timer(struct reaper *r, int due[], size_t max)
 	return count;
 }
 
+/* A timerfd, unless it would leave fewer than two descriptors free: a walk
+ * of /proc needs two (a pidfd and a /proc file) to signal only what it has
+ * pinned, while a deadline can do without, as the loop's poll timeout.
+ * Returns it, or -1 with errno (EMFILE when it was not worth its place). */
+static int make_timer(void)
+{
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int spare[2];
+	for (size_t i = 0; i < 2; i++)
+		spare[i] = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	bool roomy = spare[0] >= 0 && spare[1] >= 0;
+	for (size_t i = 0; i < 2; i++)
+		if (spare[i] >= 0)
+			(void)close(spare[i]); /* a copy of ours: nothing to lose */
+	if (roomy)
+		return fd;
+	(void)close(fd);
+	errno = EMFILE;
+	return -1;
+}
+
 void shutdown_arm(struct reaper *r)
 {
 	uint64_t next = r->timeout_at_ms;
@@ -200,12 +227,23 @@ void shutdown_arm(struct reaper *r)
 			next = candidates[i];
 	if (next == r->armed_ms)
 		return;
-	if (r->timer_fd < 0) {
-		r->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (r->timer_fd < 0 && next != 0) {
+		r->timer_fd = make_timer();
 		if (r->timer_fd < 0) {
-			log_msg(LOG_ERROR, "timerfd_create: %m; deadlines will not fire");
+			/* The loop then waits with a timeout up to next. With few
+			 * descriptors (ulimit -n 4) that is expected, not a fault;
+			 * said when a deadline comes after none, not at each change. */
+			if (r->armed_ms == 0)
+				log_msg(errno == EMFILE || errno == ENFILE ? LOG_INFO : LOG_WARN,
+					"no timerfd (%m): waiting for deadlines with a poll "
+					"timeout");
+			r->armed_ms = next;
 			return;
 		}
+	}
+	if (r->timer_fd < 0) { /* nothing due, and no timer to disarm */
+		r->armed_ms = 0;
+		return;
 	}
 	struct itimerspec when = {
 		.it_value = {.tv_sec = (time_t)(next / 1000),
@@ -216,6 +254,13 @@ void shutdown_arm(struct reaper *r)
 		return;
 	}
 	r->armed_ms = next;
+}
+
+int shutdown_wait_ms(const struct reaper *r)
+{
+	if (r->timer_fd >= 0 || r->armed_ms == 0)
+		return -1;
+	return clock_wait_ms(r->armed_ms, clock_now_ns());
 }
 
 bool shutdown_done(const struct reaper *r)

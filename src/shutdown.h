@@ -5,7 +5,9 @@
  *
  * Deadlines live in one timerfd set to the earliest of them (absolute,
  * CLOCK_MONOTONIC) or disarmed; it is created only when a first deadline is
- * armed, so a run with nothing due adds no descriptor and no wake-up.
+ * armed, so a run with nothing due adds no descriptor and no wake-up. When
+ * no descriptor is left for it (ulimit -n 4), the loop waits with a poll
+ * timeout up to that deadline instead.
  */
 #ifndef REAPER_SHUTDOWN_H
 #define REAPER_SHUTDOWN_H
@@ -33,8 +35,15 @@ void shutdown_after_reap(struct reaper *r);
  * max); the caller treats them as received. */
 size_t shutdown_on_timer(struct reaper *r, int due[], size_t max);
 
-/* Point the timerfd at the earliest deadline, or disarm it. */
+/* Point the timerfd at the earliest deadline, or disarm it. Without a
+ * timerfd (none could be made: no descriptor left), only remember the
+ * deadline for shutdown_wait_ms. */
 void shutdown_arm(struct reaper *r);
+
+/* How long the loop may wait, in ms: -1 (no limit) when a timerfd holds
+ * the deadline or none is armed; else the time until it, 0 once it has
+ * passed, which then counts as the timer firing. No system call. */
+int shutdown_wait_ms(const struct reaper *r);
 
 /* true when reaper may exit now. */
 bool shutdown_done(const struct reaper *r);
