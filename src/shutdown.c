@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -108,24 +109,34 @@ static bool main_ended(const struct reaper *r)
 	return r->cfg->pause ? r->exit_requested : r->child_reaped;
 }
 
+/* "3 processes", or "some processes" when /proc could not count them
+ * (count < 0: it is empty, or not mounted). */
+static const char *processes_text(int count, char *buf, size_t size)
+{
+	if (count < 0)
+		return "some processes";
+	snprintf(buf, size, "%d process%s", count, count == 1 ? "" : "es");
+	return buf;
+}
+
 /* The main child is gone: what of the descendants it left? */
 static void apply_orphan_policy(struct reaper *r)
 {
-	char text[DURATION_TEXT_MAX];
-	int left = descendants_count(r);
+	char text[DURATION_TEXT_MAX], left[32];
+	const char *what = processes_text(descendants_count(r), left, sizeof(left));
 
 	switch (r->cfg->orphans) {
 	case ORPHANS_TERMINATE:
-		log_msg(LOG_INFO, "%d process%s left: sending TERM, KILL after %s", left,
-			left == 1 ? "" : "es", format_duration(r->cfg->grace_ms, text));
+		log_msg(LOG_INFO, "%s left: sending TERM, KILL after %s", what,
+			format_duration(r->cfg->grace_ms, text));
 		escalate(r, SIGTERM);
 		schedule_kill(r, r->cfg->grace_ms, NULL);
 		break;
 	case ORPHANS_WAIT:
-		log_msg(LOG_INFO, "waiting for %d process%s left", left, left == 1 ? "" : "es");
+		log_msg(LOG_INFO, "waiting for %s left", what);
 		break;
 	case ORPHANS_LEAVE:
-		log_msg(LOG_INFO, "leaving %d process%s behind", left, left == 1 ? "" : "es");
+		log_msg(LOG_INFO, "leaving %s behind", what);
 		break;
 	}
 }
