@@ -10,8 +10,10 @@
  * init, every other process in the namespace is ours, and kill(-1) reaches
  * them all. Never signals a process outside that tree: each candidate is
  * pinned with a pidfd first, then checked, then signalled through the pidfd,
- * so a recycled PID cannot be hit. Never allocates (the loop may call it
- * during a fork storm).
+ * so a recycled PID cannot be hit. Where no pidfd can be had (no pidfds, or
+ * no descriptor left: ulimit -n 4), it is checked and signalled by PID, best
+ * effort. Never allocates (the loop may call it during a fork storm), and
+ * needs at most one descriptor at a time beside that pidfd.
  */
 #ifndef REAPER_DESCENDANTS_H
 #define REAPER_DESCENDANTS_H
