@@ -66,7 +66,8 @@ static _Noreturn void child_fail_privs(const struct child_ctx *c, enum spawn_ste
 		c->shared->privs_step = report.privs_step;
 		c->shared->step = report.step;
 	} else {
-		/* If the parent is gone there is nobody to tell; _exit says enough. */
+		/* If the parent is gone, or there was no descriptor for the pipe
+		 * (report_fd -1), there is nobody to tell; _exit says enough. */
 		(void)!write(c->report_fd, &report, sizeof(report));
 	}
 	_exit(127);
@@ -148,10 +149,12 @@ static int read_report(int fd, struct spawn_report *report)
  * set from the pipe: 1 when the child reported a failure into *report. */
 static pid_t launch_forked(struct child_ctx *c, struct spawn_report *report, int *got)
 {
-	int pipe_fds[2];
+	int pipe_fds[2] = {-1, -1};
 
 	*got = 0;
-	if (pipe2(pipe_fds, O_CLOEXEC) < 0)
+	/* No descriptors for the pipe (ulimit -n 4): start the job anyway; an
+	 * exec failure then shows only as its exit code, 127. */
+	if (pipe2(pipe_fds, O_CLOEXEC) < 0 && errno != EMFILE && errno != ENFILE)
 		return -1;
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -160,7 +163,8 @@ static pid_t launch_forked(struct child_ctx *c, struct spawn_report *report, int
 		child_run(c);
 	}
 	int saved = errno;
-	(void)close(pipe_fds[1]);
+	if (pipe_fds[1] >= 0)
+		(void)close(pipe_fds[1]);
 	/* Also here, so a signal sent to the group right after start is never
 	 * lost; EACCES means the child has exec'd and set it already. Not for
 	 * a new session: setsid() fails in a process-group leader (a signal
@@ -169,14 +173,15 @@ static pid_t launch_forked(struct child_ctx *c, struct spawn_report *report, int
 	if (pid > 0 && !c->privs->new_session && setpgid(pid, pid) < 0 && errno != EACCES &&
 	    errno != ESRCH)
 		log_msg(LOG_WARN, "setpgid(%d): %m", (int)pid);
-	if (pid > 0) {
+	if (pid > 0 && pipe_fds[0] >= 0) {
 		*got = read_report(pipe_fds[0], report);
 		if (*got < 0) {
 			errno = -*got;
 			log_msg(LOG_WARN, "reading the exec report: %m");
 		}
 	}
-	(void)close(pipe_fds[0]);
+	if (pipe_fds[0] >= 0)
+		(void)close(pipe_fds[0]);
 	errno = saved;
 	return pid;
 }
