@@ -62,6 +62,15 @@ static bool few_fds_argv(char **argv, size_t size, const char *const *opts,
 	return true;
 }
 
+/* The options of a run under the limit: no leak check in the sanitized
+ * build, since LeakSanitizer's exit check opens /proc/PID/task and more,
+ * which the limit under test does not leave it. */
+static const struct run_opts *few_fds_opts(struct run_opts *opts, bool pipe_stdin)
+{
+	*opts = (struct run_opts){ .pipe_stdin = pipe_stdin, .env_add = no_leak_check_env() };
+	return opts;
+}
+
 /* Where in r's stderr text is, or fail. */
 static const char *find_err(const struct run *r, const char *text, const char *context)
 {
@@ -85,8 +94,10 @@ START_TEST(test_exit_code_passes)
 	char *argv[16];
 	if (!few_fds_argv(argv, 16, NULL, cmd))
 		return;
+	struct run_opts ropts;
 	struct run r;
-	int got = run_simple(&r, where, argv, EXIT_MS);
+	run_start(&r, where, argv, few_fds_opts(&ropts, false));
+	int got = run_wait(&r, EXIT_MS);
 	ck_assert_msg(got == 7, "%s: exit %d; stderr: %s", where_name(where), got, r.err);
 	find_err(&r, "reaper: exiting with 7", where_name(where));
 	ck_assert_int_eq(r.leftovers, 0);
@@ -101,8 +112,9 @@ START_TEST(test_term_reaches_job)
 	char *argv[16];
 	if (!few_fds_argv(argv, 16, NULL, cmd))
 		return;
+	struct run_opts ropts;
 	struct run r;
-	run_start(&r, where, argv, NULL);
+	run_start(&r, where, argv, few_fds_opts(&ropts, false));
 	/* The recorder runs: reaper has long taken its signals over. Not
 	 * run_signal, which waits for argv[0] (prlimit here) to block TERM. */
 	ck_assert_msg(run_expect_prefix(&r, "ready ", NULL, 0, LINE_MS),
@@ -125,8 +137,10 @@ START_TEST(test_orphans_reaped)
 	char *argv[16];
 	if (!few_fds_argv(argv, 16, NULL, cmd))
 		return;
+	struct run_opts ropts;
 	struct run r;
-	int got = run_simple(&r, where, argv, EXIT_MS);
+	run_start(&r, where, argv, few_fds_opts(&ropts, false));
+	int got = run_wait(&r, EXIT_MS);
 	ck_assert_msg(got == 3, "%s: exit %d; stderr: %s", where_name(where), got, r.err);
 	int reaped = count_err(&r, "reaper: reaped pid ");
 	ck_assert_msg(reaped == ORPHANS, "%s: %d reaped, want %d; stderr: %s", where_name(where),
@@ -147,9 +161,9 @@ START_TEST(test_grace_kills_ignorer)
 	char *argv[16];
 	if (!few_fds_argv(argv, 16, opts, cmd))
 		return;
-	struct run_opts ropts = { .pipe_stdin = true };
+	struct run_opts ropts;
 	struct run r;
-	run_start(&r, where, argv, &ropts);
+	run_start(&r, where, argv, few_fds_opts(&ropts, true));
 	ck_assert_msg(run_expect_line(&r, "ready", LINE_MS), "%s: no 'ready'; stderr: %s",
 		      where_name(where), r.err);
 	ck_assert_int_eq(write(r.stdin_fd, "\n", 1), 1); /* the main child exits 5 */
@@ -171,9 +185,9 @@ START_TEST(test_timeout_kills_ignorer)
 	char *argv[16];
 	if (!few_fds_argv(argv, 16, opts, cmd))
 		return;
-	struct run_opts ropts = { .pipe_stdin = true }; /* open: only KILL ends it */
+	struct run_opts ropts;
 	struct run r;
-	run_start(&r, where, argv, &ropts);
+	run_start(&r, where, argv, few_fds_opts(&ropts, true)); /* open: only KILL ends it */
 	ck_assert_msg(run_expect_line(&r, "ready", LINE_MS), "%s: no 'ready'; stderr: %s",
 		      where_name(where), r.err);
 	/* run_wait closes stdin, which would end the ignorer: wait first. */

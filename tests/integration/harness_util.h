@@ -85,4 +85,10 @@ bool find_value(const char *text, const char *key, char *buf, size_t size);
 void showprivs_value(const char *text, const char *key, char *buf, size_t size,
 		     const char *what);
 
+/* In the sanitized build (ASAN_OPTIONS set, as make check-asan does): env
+ * entries, NULL-terminated, for run_opts.env_add that turn LeakSanitizer's
+ * exit check off, for a run that denies it the descriptors it needs; NULL
+ * otherwise. Static storage. */
+char *const *no_leak_check_env(void);
+
 #endif
