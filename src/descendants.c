@@ -231,43 +231,49 @@ static bool signal_if_ours(pid_t pid, pid_t self, int signo, bool wake)
 /* The longest getdents64 record: a NAME_MAX name, 8-byte aligned. */
 #define DIRENT_MAX ((sizeof(struct linux_dirent64) + NAME_MAX + 1 + 7) & ~(size_t)7)
 
-/* One bufferful of the directory at path, from *pos on: the directory is
- * open only while it is read, so a visit can have the descriptor (with
- * ulimit -n 4 reaper has two). *pos moves past what was read. Returns the
- * bytes read (0 at the end), or -errno. */
-static long read_entries(const char *path, int64_t *pos, char *buf, size_t size)
+/* One bufferful of the directory at path, from *pos on, into buf; the
+ * bytes read into *len (0 at the end). The directory is open only while it
+ * is read, so a visit can have the descriptor (with ulimit -n 4 reaper has
+ * two). *pos moves past what was read. Returns 0 or -errno. */
+static int read_entries(const char *path, int64_t *pos, char *buf, size_t size, long *len)
 {
+	*len = 0;
 	int dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dir < 0)
 		return -errno;
-	long n = 0;
-	if (*pos != 0 && lseek(dir, (off_t)*pos, SEEK_SET) < 0)
-		n = -errno;
-	if (n == 0 && (n = syscall(SYS_getdents64, dir, buf, size)) < 0)
-		n = -errno;
+	long n = -1;
+	if (*pos == 0 || lseek(dir, (off_t)*pos, SEEK_SET) >= 0)
+		n = syscall(SYS_getdents64, dir, buf, size);
+	int err = n < 0 ? -errno : 0;
 	(void)close(dir); /* read-only */
+	if (err < 0)
+		return err;
 	for (long off = 0; off < n;) {
 		const struct linux_dirent64 *e = (const struct linux_dirent64 *)(buf + off);
 		off += e->d_reclen;
 		*pos = e->d_off;
 	}
-	return n;
+	*len = n;
+	return 0;
 }
 
 /* Read the directory at path with getdents64 and call visit(pid, arg) for
  * every entry named by a number, self excepted; stop at the first visit
  * that returns false. Between bufferfuls the directory is reopened at the
  * saved offset: /proc numbers its entries by pid, so one that comes or
- * goes meanwhile moves no other. Returns 0, -errno, or 1 when a visit
- * stopped it. */
+ * goes meanwhile moves no other. (A task directory counts its threads
+ * instead; past the first bufferful, some 100 threads, one that ends
+ * meanwhile may hide another's children until the next walk.) Returns 0,
+ * -errno, or 1 when a visit stopped it. */
 static int for_each_numbered(const char *path, pid_t self, bool (*visit)(pid_t, void *),
 			     void *arg)
 {
 	char buf[4096] __attribute__((aligned(8)));
 	int64_t pos = 0;
 	long n;
+	int err;
 
-	while ((n = read_entries(path, &pos, buf, sizeof(buf))) > 0) {
+	while ((err = read_entries(path, &pos, buf, sizeof(buf), &n)) == 0 && n > 0) {
 		for (long off = 0; off < n;) {
 			struct linux_dirent64 *e = (struct linux_dirent64 *)(buf + off);
 			off += e->d_reclen;
@@ -281,7 +287,7 @@ static int for_each_numbered(const char *path, pid_t self, bool (*visit)(pid_t, 
 		if ((size_t)n + DIRENT_MAX <= sizeof(buf))
 			return 0;
 	}
-	return n < 0 ? (int)n : 0;
+	return err;
 }
 
 /* ---- acting on one process ---------------------------------------------- */
