@@ -100,10 +100,12 @@ $(BUILD)/tests/unit/%: tests/unit/%.c tests/check_main.c $(LIB_OBJS) $(wildcard 
 		$(ALL_LDFLAGS) $(CHECK_LIBS)
 
 # Integration tests drive the built binary; they find it and the helpers
-# through REAPER_BUILD_DIR, fixed at build time.
+# through REAPER_BUILD_DIR, and the repository's files (README, man page)
+# through REAPER_SOURCE_DIR, both fixed at build time.
 $(BUILD)/tests/integration/%: tests/integration/%.c tests/check_main.c $(INTEG_LIB) $(wildcard tests/integration/*.h) | $(BUILD)/tests/integration
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(TEST_INCLUDE) -Isrc -Itests/integration \
-		-DREAPER_BUILD_DIR='"$(abspath $(BUILD))"' -o $@ $< tests/check_main.c $(INTEG_LIB) \
+		-DREAPER_BUILD_DIR='"$(abspath $(BUILD))"' -DREAPER_SOURCE_DIR='"$(CURDIR)"' \
+		-o $@ $< tests/check_main.c $(INTEG_LIB) \
 		$(ALL_LDFLAGS) $(CHECK_LIBS)
 
 $(BUILD)/helpers/%: tests/helpers/%.c $(wildcard tests/helpers/*.h) | $(BUILD)/helpers

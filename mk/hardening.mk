@@ -57,8 +57,7 @@ SAN_ENV := CK_TIMEOUT_MULTIPLIER=2 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=$(SAN_EXITCODE) \
 	LSAN_OPTIONS=exitcode=$(SAN_EXITCODE)
 
-# check_manpage finds the repository as the parent of REAPER_BUILD_DIR, and
-# is about the page, not reaper's memory; check_static_names needs
+# check_manpage is about the page, not reaper's memory; check_static_names needs
 # $(BUILD)/reaper-static, which cannot be sanitized (ASan has no static
 # runtime). check_stress_race starts and ends reaper 1250 times; under ASan
 # each start and exit costs ~250 ms and LeakSanitizer's exit check can hang

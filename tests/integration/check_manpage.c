@@ -19,7 +19,7 @@
  *   usr/share/man/man1/reaper.1 (mode 0644, same bytes) and `man -M` finds
  *   it there.
  *
- * The repository is the parent of REAPER_BUILD_DIR.
+ * The repository is REAPER_SOURCE_DIR, fixed at build time.
  */
 #define _GNU_SOURCE
 #include <check.h>
@@ -41,16 +41,11 @@
 #define HELP_LINES 24
 #define HELP_COLUMNS 80
 
-/* The repository: REAPER_BUILD_DIR without its last component. */
+/* The repository, fixed at build time (the sanitized build's
+ * REAPER_BUILD_DIR is one level deeper, so it cannot be derived). */
 static const char *repo_root(void)
 {
-	static char root[4096];
-	snprintf(root, sizeof root, "%s", REAPER_BUILD_DIR);
-	char *slash = strrchr(root, '/');
-	ck_assert_msg(slash != NULL && slash != root, "cannot find the repository from %s",
-		      REAPER_BUILD_DIR);
-	*slash = '\0';
-	return root;
+	return REAPER_SOURCE_DIR;
 }
 
 static const char *page_path(void)
