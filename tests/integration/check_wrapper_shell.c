@@ -142,32 +142,12 @@ static void build_script(char *buf, size_t size, const char *const *lines, const
 	}
 }
 
-/* Is signo set in the "SigCgt:" mask of /proc/<pid>/status (has the
- * process a handler for it)? false when pid is gone. */
-static bool proc_catches(pid_t pid, int signo)
-{
-	char path[64], buf[4096];
-	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	(void)close(fd); /* read-only: nothing to lose */
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	char *field = strstr(buf, "\nSigCgt:");
-	if (field == NULL)
-		return false;
-	unsigned long long mask = strtoull(field + strlen("\nSigCgt:"), NULL, 16);
-	return (mask >> (signo - 1)) & 1;
-}
 
 /* Pump r until the shell catches TERM (its trap is set), or fail. */
 static void await_trap(struct run *r, pid_t shell, const char *what)
 {
 	long long deadline = now_ms() + LINE_MS;
-	while (!proc_catches(shell, SIGTERM)) {
+	while (!proc_signal_mask_has(shell, "SigCgt", SIGTERM)) {
 		ck_assert_msg(now_ms() < deadline, "%s: the shell set no TERM trap within %d ms\n"
 			      "--- stdout:\n%s\n--- stderr:\n%s", what, LINE_MS, r->out, r->err);
 		run_pump(r, 1); /* only /proc can tell: look again soon */

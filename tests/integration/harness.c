@@ -769,36 +769,6 @@ pid_t run_reaper_pid(struct run *r, int timeout_ms)
 	return -1;
 }
 
-/* Is signo set in the "SigBlk:" mask of /proc/<pid>/status? */
-static bool proc_blocks(pid_t pid, int signo)
-{
-	char path[64], buf[4096];
-	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	char *field = strstr(buf, "\nSigBlk:");
-	if (field == NULL)
-		return false;
-	field += strlen("\nSigBlk:");
-	while (*field == ' ' || *field == '\t')
-		field++;
-	size_t digits = 0;
-	while (isxdigit((unsigned char)field[digits]))
-		digits++;
-	/* Bit signo-1, counting from the last hex digit. */
-	size_t bit = (size_t)signo - 1;
-	if (bit / 4 >= digits)
-		return false;
-	char c = field[digits - 1 - bit / 4];
-	int nibble = isdigit((unsigned char)c) ? c - '0' : tolower((unsigned char)c) - 'a' + 10;
-	return (nibble >> (bit % 4)) & 1;
-}
 
 static bool runs_program(const struct run *r, pid_t pid)
 {
@@ -818,7 +788,7 @@ bool run_reaper_blocks(struct run *r, int signo, int timeout_ms)
 		char state = proc_state(pid);
 		if (state == 0 || state == 'Z' || state == 'X')
 			return false;
-		if (runs_program(r, pid) && proc_blocks(pid, signo))
+		if (runs_program(r, pid) && proc_signal_mask_has(pid, "SigBlk", signo))
 			return true;
 		long long now = now_ms();
 		if (now >= deadline)
@@ -840,4 +810,24 @@ void run_signal(struct run *r, int signo)
 		(void)run_reaper_blocks(r, signo, 5000); /* if not, send anyway: the test shows it */
 	ck_assert_msg(kill(pid, signo) == 0 || errno == ESRCH, "kill %d %d: %s", (int)pid, signo,
 		      strerror(errno));
+}
+
+bool proc_signal_mask_has(pid_t pid, const char *field, int signo)
+{
+	char path[64], key[32], buf[4096];
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	snprintf(key, sizeof key, "\n%s:", field);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	(void)close(fd); /* read-only: nothing to lose */
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	const char *line = strstr(buf, key);
+	if (line == NULL || signo < 1 || signo > 64)
+		return false;
+	unsigned long long mask = strtoull(line + strlen(key), NULL, 16);
+	return (mask >> (signo - 1)) & 1;
 }

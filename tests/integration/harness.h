@@ -125,6 +125,10 @@ int run_count_lines(const struct run *r, const char *want);
 int count_zombies_below(pid_t pid);
 int count_descendants(pid_t pid);
 
+/* Is signo set in the mask field ("SigBlk", "SigCgt", "SigIgn", "SigPnd")
+ * of /proc/<pid>/status? false when pid is gone or has no such field. */
+bool proc_signal_mask_has(pid_t pid, const char *field, int signo);
+
 /* Milliseconds on CLOCK_MONOTONIC, for deadlines. */
 long long now_ms(void);
 
