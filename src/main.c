@@ -94,15 +94,22 @@ static void parse_or_exit(struct config *cfg, int argc, char *argv[])
 	log_fatal("internal error: unknown parse result");
 }
 
-/* Subreaper when not PID 1, so orphans of the job come to us. With tini's
- * -p, ask for a signal when our parent dies; if it died before we asked
- * (getppid changed: we were re-parented), send that signal ourselves so
- * the job still hears about it. */
+/* Subreaper when not PID 1, so orphans of the job come to us. EINVAL means
+ * the kernel does not know the request (emulators such as qemu-user refuse
+ * it): the job can still run, supervised, with its orphans going to the
+ * host's init, so that is a warning; any other refusal stays fatal. With
+ * tini's -p, ask for a signal when our parent dies; if it died before we
+ * asked (getppid changed: we were re-parented), send that signal ourselves
+ * so the job still hears about it. */
 static void become_reaper(struct reaper *r)
 {
 	r->self_pid = getpid();
-	if (r->self_pid != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
-		log_fatal("cannot become a child subreaper: %m");
+	if (r->self_pid != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) {
+		if (errno != EINVAL)
+			log_fatal("cannot become a child subreaper: %m");
+		log_msg(LOG_WARN, "cannot become a child subreaper (%m): orphans of the job "
+			"go to the host's init, not to reaper");
+	}
 	int signo = r->cfg->parent_death_signo;
 	if (signo == 0)
 		return;
