@@ -223,3 +223,23 @@ check-docker:
 # One fragment per concern (mk/<name>.mk): each owns its targets and may
 # append to CHECK_EXTRA and DEB_TEST_DEPS.
 include $(sort $(wildcard mk/*.mk))
+
+# ---- Flags as a prerequisite ---------------------------------------------------
+#
+# $(FLAGS_STAMP) holds the compiler and every flag the rules above use; it
+# is rewritten (and so becomes newer) only when they change, when make
+# reads this file. Whatever is compiled from source depends on it, so
+# switching WERROR=1, SANITIZE, CFLAGS or CC rebuilds what they affect
+# instead of reusing objects built without them; the programs linked from
+# objects follow their objects. Last in the file, after mk/*.mk changed
+# what they change (HARDEN under SANITIZE=asan).
+FLAGS_STAMP := $(BUILD)/flags
+FLAGS_LINE := $(CC) $(SRC_CFLAGS) | $(ALL_CFLAGS) | $(ALL_LDFLAGS) | $(SIZE_LDFLAGS) \
+	| $(STATIC_LDFLAGS) | $(FUZZ_CC) $(FUZZ_CFLAGS) $(WARN)
+ifneq ($(file < $(FLAGS_STAMP)),$(FLAGS_LINE))
+$(shell mkdir -p $(BUILD))
+$(file > $(FLAGS_STAMP),$(FLAGS_LINE))
+endif
+
+$(OBJS) $(UNIT_TESTS) $(INTEG_TESTS) $(HELPERS) $(STATIC_HELPERS) $(DOCKER_TESTS) \
+	$(BENCH_HELPERS) $(FUZZ_BINS) $(patsubst src/%.c,$(FUZZ_BUILD)/obj/%.o,$(SRCS)): $(FLAGS_STAMP)
