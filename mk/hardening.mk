@@ -57,13 +57,14 @@ SAN_ENV := CK_TIMEOUT_MULTIPLIER=2 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=$(SAN_EXITCODE) \
 	LSAN_OPTIONS=exitcode=$(SAN_EXITCODE)
 
-# check_manpage is about the page, not reaper's memory; check_static_names needs
+# check_manpage and check_links are about the documents, not reaper's
+# memory; check_static_names needs
 # $(BUILD)/reaper-static, which cannot be sanitized (ASan has no static
 # runtime). check_stress_race starts and ends reaper 1250 times; under ASan
 # each start and exit costs ~250 ms and LeakSanitizer's exit check can hang
-# when a SIGCONT lands on it, so its time limits fail there. All three run
+# when a SIGCONT lands on it, so its time limits fail there. All four run
 # in check-integration against the real build.
-ASAN_SKIP := check_manpage check_static_names check_stress_race
+ASAN_SKIP := check_links check_manpage check_static_names check_stress_race
 ASAN_INTEG_TESTS = $(filter-out $(addprefix %/,$(ASAN_SKIP)),$(INTEG_TESTS))
 
 check-asan:
