@@ -1,9 +1,12 @@
 # reaper: a PID-1 init and child subreaper.
 #
 #   make            build/reaper
-#   make demo       build and run the demonstration (as PID 1 when allowed)
+#   make demo       build and run the demonstration (as PID 1 when allowed);
+#                   installs only what it needs (demo-deps)
 #   make check      install missing build deps, build, run every test
-#                   (the docker end-to-end tests too, when an engine answers)
+#                   (the docker end-to-end tests too, when an engine answers;
+#                   the namespace suites only as root); ends with one line,
+#                   "N passed, N failed"
 #   make static     build/reaper-static, for FROM-scratch images
 #   make docker-image   the FROM-scratch image reaper:VERSION (docker/)
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -67,7 +70,7 @@ INTEG_LIB := $(wildcard tests/integration/harness*.c)
 # Declares test_suite() for every check_*.c without each file repeating it.
 TEST_INCLUDE := -include tests/suite.h
 
-.PHONY: all deps check check-unit check-integration demo install clean helpers static
+.PHONY: all deps check check-unit check-integration demo demo-deps install clean helpers static
 all: $(BUILD)/reaper
 
 # A static reaper for images with nothing else in them (FROM scratch).
@@ -126,21 +129,63 @@ deps:
 # Each step re-enters make so that pkg-config flags are read after deps ran.
 # -k: one failing group of suites does not hide the others. Fragments in
 # mk/*.mk add their own groups to CHECK_EXTRA (sanitizers, fuzzing, ...).
+# Every group appends each suite's outcome to $(CHECK_TALLY) (CHECK_TALLY_FILE,
+# see tests/run-suites and TALLY below), and the run ends with one line for
+# all of them, "N passed, N failed" (tests/check-summary).
 CHECK_EXTRA :=
+CHECK_TALLY = $(abspath $(BUILD))/check-tally
 check: deps
-	$(MAKE) --no-print-directory all helpers $(UNIT_TESTS) $(INTEG_TESTS)
-	$(MAKE) --no-print-directory -k check-unit check-integration check-docker $(CHECK_EXTRA)
+	@[ "$$(id -u)" = 0 ] || echo "make check: not root (uid $$(id -u)): the integration" \
+		"suites that run reaper in PID namespaces need root; each is skipped with one line"
+	@rm -f $(CHECK_TALLY); status=0; \
+	$(MAKE) --no-print-directory all helpers $(UNIT_TESTS) $(INTEG_TESTS) || status=$$?; \
+	if [ $$status = 0 ]; then \
+		CHECK_TALLY_FILE=$(CHECK_TALLY) $(MAKE) --no-print-directory -k check-unit \
+			check-integration check-docker $(CHECK_EXTRA) || status=$$?; \
+	fi; \
+	tests/check-summary $(CHECK_TALLY) $$status
+
+# A recipe line recording one outcome for make check's closing line:
+# $(call TALLY,pass|fail|skip,NAME); nothing outside make check.
+TALLY = [ -z "$$CHECK_TALLY_FILE" ] || echo "$(1) $(2)" >>"$$CHECK_TALLY_FILE"
 
 check-unit: $(UNIT_TESTS)
 	@tests/run-suites $(UNIT_TESTS)
 
+# The integration suites that need no root. Every other one runs reaper as
+# PID 1 of a PID namespace, as another user or in a cgroup: run-suites
+# skips it, with one line, when make runs as another user.
+INTEG_UNPRIVILEGED := check_badvalues check_hygiene check_links check_manpage check_pty
+INTEG_RUN = $(foreach t,$(1),$(if $(filter $(INTEG_UNPRIVILEGED),$(notdir $(t))),$(t),root:$(t)))
+
 # check_static_names runs the static build in a root of its own with a
 # static busybox: without these two it could only skip.
 check-integration: $(BUILD)/reaper $(BUILD)/reaper-static docker-deps $(HELPERS) $(INTEG_TESTS)
-	@tests/run-suites $(INTEG_TESTS)
+	@tests/run-suites $(call INTEG_RUN,$(INTEG_TESTS))
 
-demo: deps
-	$(MAKE) --no-print-directory all helpers
+# `make demo` needs far less than make check: what builds reaper
+# (DEB_BUILD_DEPS but Check, the test framework) and ps(1) for the demo's
+# job (procps); unshare(1) and the shell tools are in every Debian. Checked
+# by package with dpkg-query; where there is none, nothing is installed.
+DEB_DEMO_DEPS = $(filter-out check,$(DEB_BUILD_DEPS)) procps
+
+demo-deps:
+	@command -v dpkg-query >/dev/null 2>&1 || exit 0; missing=""; \
+	command -v $(firstword $(CC)) >/dev/null 2>&1 || missing="gcc libc6-dev"; \
+	for pkg in $(DEB_DEMO_DEPS); do \
+		dpkg-query -W -f='$${Status}\n' $$pkg 2>/dev/null | grep -q ' installed$$' || \
+			missing="$$missing $$pkg"; \
+	done; \
+	[ -n "$$missing" ] || exit 0; \
+	if [ "$$(id -u)" != 0 ]; then \
+		echo "make demo: missing$$missing; install them as root (apt-get install$$missing)"; \
+		exit 1; \
+	fi; \
+	echo "make demo-deps: installing$$missing"; \
+	apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing
+
+demo: demo-deps
+	$(MAKE) --no-print-directory all
 	@tests/demo.sh $(BUILD)
 
 install: $(BUILD)/reaper
@@ -212,9 +257,9 @@ $(BUILD)/tests/docker/%: tests/docker/%.c tests/check_main.c $(DOCKER_LIB) $(INT
 
 check-docker:
 	@if ! command -v $(DOCKER) >/dev/null 2>&1; then \
-		echo "docker: skipped: no '$(DOCKER)' command in PATH"; \
+		echo "docker: skipped: no '$(DOCKER)' command in PATH"; $(call TALLY,skip,docker); \
 	elif ! $(DOCKER_PROBE); then \
-		echo "docker: skipped: no engine answers (docker info failed)"; \
+		echo "docker: skipped: no engine answers (docker info failed)"; $(call TALLY,skip,docker); \
 	else \
 		$(MAKE) --no-print-directory docker-context $(DOCKER_TESTS) && \
 		REAPER_DOCKER=$(DOCKER) tests/run-suites $(DOCKER_TESTS); \

@@ -64,12 +64,15 @@ $(FUZZ_BUILD)/fuzz_passwd: $(FUZZ_BUILD)/obj/passwd.o $(FUZZ_BUILD)/obj/parse.o
 check-fuzz:
 	@if ! command -v $(FUZZ_CC) >/dev/null 2>&1; then \
 		echo "fuzz: skipped: no '$(FUZZ_CC)' command in PATH (make deps installs clang)"; \
+		$(call TALLY,skip,fuzz); \
 	elif ! $(FUZZ_PROBE); then \
 		echo "fuzz: skipped: $(FUZZ_CC) cannot link -fsanitize=fuzzer, no libFuzzer runtime" \
 			"(make deps installs libclang-rt-$$($(FUZZ_CC) -dumpversion | cut -d. -f1)-dev)"; \
+		$(call TALLY,skip,fuzz); \
 	else \
-		$(MAKE) --no-print-directory fuzz-build && \
-		tests/fuzz/run $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS); \
+		if $(MAKE) --no-print-directory fuzz-build && \
+			tests/fuzz/run $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS); then \
+			$(call TALLY,pass,fuzz); else $(call TALLY,fail,fuzz); exit 1; fi; \
 	fi
 
 fuzz-replay:

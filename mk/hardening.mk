@@ -73,7 +73,7 @@ check-asan:
 # Only meaningful inside the SANITIZE=asan make that check-asan starts.
 check-asan-run: $(BUILD)/reaper $(HELPERS) $(UNIT_TESTS) $(ASAN_INTEG_TESTS)
 	@test "$(SANITIZE)" = asan || { echo "check-asan-run: use make check-asan"; exit 2; }
-	@$(SAN_ENV) tests/run-suites $(UNIT_TESTS) $(ASAN_INTEG_TESTS)
+	@$(SAN_ENV) tests/run-suites $(UNIT_TESTS) $(call INTEG_RUN,$(ASAN_INTEG_TESTS))
 
 # ---- Valgrind ----------------------------------------------------------------
 #
@@ -90,7 +90,8 @@ check-valgrind: $(UNIT_TESTS)
 	for suite in $(UNIT_TESTS); do \
 		echo "== valgrind $$suite"; \
 		if CK_FORK=no $(VALGRIND) $(VALGRIND_FLAGS) $$suite; then \
-			passed=$$((passed + 1)); else failed=$$((failed + 1)); status=1; fi; \
+			passed=$$((passed + 1)); $(call TALLY,pass,valgrind $$suite); \
+		else failed=$$((failed + 1)); status=1; $(call TALLY,fail,valgrind $$suite); fi; \
 	done; \
 	echo "valgrind: $$passed passed, $$failed failed"; exit $$status
 
@@ -119,9 +120,13 @@ check-static: check-cppcheck check-clang-tidy
 
 check-cppcheck:
 	@echo "== cppcheck src/"
-	@$(CPPCHECK) $(CPPCHECK_FLAGS) $(STATIC_DEFS) -Isrc $(SRCS)
+	@if $(CPPCHECK) $(CPPCHECK_FLAGS) $(STATIC_DEFS) -Isrc $(SRCS); then \
+		$(call TALLY,pass,cppcheck); else $(call TALLY,fail,cppcheck); exit 1; fi
 
+# One outcome for all of src/ when every file passed; each failing file
+# records its own.
 check-clang-tidy: $(TIDY_STAMPS)
+	@$(call TALLY,pass,clang-tidy)
 
 $(STATIC_DIR):
 	mkdir -p $@
@@ -129,5 +134,6 @@ $(STATIC_DIR):
 $(STATIC_DIR)/%.tidy: src/%.c $(wildcard src/*.h) .clang-tidy | $(STATIC_DIR)
 	@echo "== clang-tidy $<"
 	@$(CLANG_TIDY) --quiet $< -- -std=gnu11 $(filter-out -Werror,$(WARN)) $(STATIC_DEFS) \
-		-Isrc >$@.log 2>&1 || { grep -v ' generated\.$$' $@.log; exit 1; }
+		-Isrc >$@.log 2>&1 || { grep -v ' generated\.$$' $@.log; \
+		$(call TALLY,fail,clang-tidy $<); exit 1; }
 	@touch $@
