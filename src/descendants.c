@@ -468,9 +468,9 @@ static pid_t child_in_proc(const struct reaper *r)
 int descendants_stopped(const struct reaper *r, enum forward_mode scope)
 {
 	struct action a = { .signo = 0, .stopped = true };
-	pid_t child = r->child_reaped ? 0 : child_in_proc(r);
 
 	if (scope != FWD_TREE) {
+		pid_t child = r->child_reaped ? 0 : child_in_proc(r);
 		if (child <= 0)
 			return -ENOENT;
 		if (scope == FWD_CHILD)
@@ -478,14 +478,6 @@ int descendants_stopped(const struct reaper *r, enum forward_mode scope)
 		a.pgid = child; /* the group named after it */
 	}
 	int n = walk(&a);
-	/* The main child may have exited during the walk (the signal we just
-	 * forwarded may end it): its children move to us after we had listed
-	 * ours, and the walk missed them. Once it is a zombie they have moved,
-	 * so a second walk sees them. */
-	if (n == 0 && child > 0 && state_of(child) == 'Z') {
-		a.found = 0;
-		n = walk(&a);
-	}
 	return n < 0 ? n : n > 0;
 }
 

@@ -148,30 +148,34 @@ static int deliver(struct reaper *r, int signo)
 
 /* A stopped process acts on no signal but KILL and CONT: a TERM waits,
  * pending, and `docker stop` would end in KILL after its whole grace. So
- * after a terminating signal, continue the target if anything in it is
- * stopped, as systemd and timeout(1) do. A target that is not stopped gets
+ * a terminating signal is followed by CONT to the same target when
+ * anything in it is stopped, as systemd and timeout(1) do. Returns 1 (or
+ * -errno, when /proc cannot tell: CONT too), 0 when nothing is stopped. A target that is not stopped gets
  * no CONT, so a program with a CONT handler is not disturbed. When /proc
  * cannot tell, the job may be stopped: CONT it. */
-static void wake_if_stopped(struct reaper *r, int signo)
+static int stopped_before(struct reaper *r, int signo)
 {
 	if (!forward_is_terminating(r->cfg, signo))
-		return;
+		return 0;
 	int stopped = job_stopped(r, current_target(r));
-	if (stopped == 0)
-		return;
 	if (stopped < 0) {
 		errno = -stopped;
 		log_msg(LOG_DEBUG, "cannot tell whether the job is stopped (%m): sending CONT");
 	}
-	(void)deliver(r, SIGCONT); /* a failure is logged there */
+	return stopped;
 }
 
 int forward_deliver(struct reaper *r, int signo)
 {
+	/* Looked at before signo goes out: a signal that ends the main child
+	 * would move its children to us in the middle of the look, and they
+	 * could be missed. A process that stops in between stopped after the
+	 * request, as if it had come later. */
+	int stopped = stopped_before(r, signo);
 	int err = deliver(r, signo);
 
-	if (err == 0)
-		wake_if_stopped(r, signo);
+	if (err == 0 && stopped != 0)
+		(void)deliver(r, SIGCONT); /* a failure is logged there */
 	return err;
 }
 
