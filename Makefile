@@ -23,7 +23,7 @@ PKG_CONFIG ?= pkg-config
 VERSION := 0.1.0
 
 # Debian packages needed to build and test; `make deps` installs the missing.
-DEB_BUILD_DEPS := check pkg-config
+DEB_BUILD_DEPS := libcap-dev check pkg-config
 # strace: the idle test observes reaper's system calls with it (issue 2, test 11).
 DEB_TEST_DEPS := strace
 
@@ -51,6 +51,12 @@ SIZE_CFLAGS := -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-
 RELR := $(shell printf 'int main(void){return 0;}' | $(CC) -x c -Wl,-z,pack-relative-relocs -o /dev/null - 2>/dev/null && echo -Wl,-z,pack-relative-relocs)
 SIZE_LDFLAGS := -Wl,--gc-sections $(RELR)
 
+# libcap: capability names, the kernel's capability count and the IAB sets
+# --caps keeps (issue 16); libcap.so.2 in the dynamic build, libcap.a in
+# the static one.
+CAP_CFLAGS = $(shell $(PKG_CONFIG) --cflags libcap 2>/dev/null)
+CAP_LIBS = $(shell $(PKG_CONFIG) --libs libcap 2>/dev/null)
+CAP_STATIC_LIBS = $(shell $(PKG_CONFIG) --static --libs libcap 2>/dev/null)
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
@@ -84,14 +90,14 @@ static: $(BUILD)/reaper-static
 
 $(BUILD)/reaper-static: $(OBJS)
 	$(CC) $(SRC_CFLAGS) -o $@ $^ -static -no-pie \
-		-Wl,-z,relro,-z,now,-z,noexecstack $(SIZE_LDFLAGS) $(LDFLAGS)
+		-Wl,-z,relro,-z,now,-z,noexecstack $(SIZE_LDFLAGS) $(LDFLAGS) $(CAP_STATIC_LIBS)
 
 # src/ is GNU C throughout; tests choose their own feature macros.
 $(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)/obj
-	$(CC) -D_GNU_SOURCE $(SRC_CFLAGS) -c -o $@ $<
+	$(CC) -D_GNU_SOURCE $(SRC_CFLAGS) $(CAP_CFLAGS) -c -o $@ $<
 
 $(BUILD)/reaper: $(OBJS)
-	$(CC) $(SRC_CFLAGS) -o $@ $^ $(HARDEN_LD) $(SIZE_LDFLAGS) $(LDFLAGS)
+	$(CC) $(SRC_CFLAGS) -o $@ $^ $(HARDEN_LD) $(SIZE_LDFLAGS) $(LDFLAGS) $(CAP_LIBS)
 
 $(BUILD)/obj $(BUILD)/tests/unit $(BUILD)/tests/integration $(BUILD)/helpers:
 	mkdir -p $@
@@ -100,7 +106,7 @@ $(BUILD)/obj $(BUILD)/tests/unit $(BUILD)/tests/integration $(BUILD)/helpers:
 # binary with the shared runner tests/check_main.c.
 $(BUILD)/tests/unit/%: tests/unit/%.c tests/check_main.c $(LIB_OBJS) $(wildcard src/*.h tests/unit/*.h) | $(BUILD)/tests/unit
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(TEST_INCLUDE) -Isrc -o $@ $< tests/check_main.c $(LIB_OBJS) \
-		$(ALL_LDFLAGS) $(CHECK_LIBS)
+		$(ALL_LDFLAGS) $(CAP_LIBS) $(CHECK_LIBS)
 
 # Integration tests drive the built binary; they find it and the helpers
 # through REAPER_BUILD_DIR, and the repository's files (README, man page)
@@ -120,6 +126,7 @@ deps:
 	@missing=""; \
 	command -v $(PKG_CONFIG) >/dev/null 2>&1 || missing="$(DEB_BUILD_DEPS)"; \
 	$(PKG_CONFIG) --exists check 2>/dev/null || missing="$$missing check"; \
+	$(PKG_CONFIG) --exists libcap 2>/dev/null || missing="$$missing libcap-dev"; \
 	for tool in $(DEB_TEST_DEPS); do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "make deps: installing$$missing"; \

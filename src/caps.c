@@ -1,120 +1,234 @@
 /*
- * caps: capability names and the raw capability calls (see caps.h).
+ * caps: capabilities through libcap (see caps.h).
  *
- * Owns: the name table, and the conversion between our 64-bit sets and the
- * kernel's two 32-bit halves (_LINUX_CAPABILITY_VERSION_3). Never: memory
- * allocation or stdio, so the child may call it between fork and exec.
+ * Owns: every call into libcap, and the plan of what the child's
+ * capability steps are. Never: in caps_apply_child, anything but a system
+ * call (the child runs on our memory until exec; see caps.h for which
+ * libcap calls qualify). Invariant: masks hold only numbers below the
+ * running kernel's count.
  */
 #include "caps.h"
 
-#include <linux/capability.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
-#include <unistd.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <linux/securebits.h>
 
-#include "parse.h"
-
-/* Indexed by the kernel's own numbers, so a name cannot drift from its
- * capability; a kernel that knows more has numbers without names. */
-static const char *const names[] = {
-	[CAP_CHOWN] = "cap_chown",
-	[CAP_DAC_OVERRIDE] = "cap_dac_override",
-	[CAP_DAC_READ_SEARCH] = "cap_dac_read_search",
-	[CAP_FOWNER] = "cap_fowner",
-	[CAP_FSETID] = "cap_fsetid",
-	[CAP_KILL] = "cap_kill",
-	[CAP_SETGID] = "cap_setgid",
-	[CAP_SETUID] = "cap_setuid",
-	[CAP_SETPCAP] = "cap_setpcap",
-	[CAP_LINUX_IMMUTABLE] = "cap_linux_immutable",
-	[CAP_NET_BIND_SERVICE] = "cap_net_bind_service",
-	[CAP_NET_BROADCAST] = "cap_net_broadcast",
-	[CAP_NET_ADMIN] = "cap_net_admin",
-	[CAP_NET_RAW] = "cap_net_raw",
-	[CAP_IPC_LOCK] = "cap_ipc_lock",
-	[CAP_IPC_OWNER] = "cap_ipc_owner",
-	[CAP_SYS_MODULE] = "cap_sys_module",
-	[CAP_SYS_RAWIO] = "cap_sys_rawio",
-	[CAP_SYS_CHROOT] = "cap_sys_chroot",
-	[CAP_SYS_PTRACE] = "cap_sys_ptrace",
-	[CAP_SYS_PACCT] = "cap_sys_pacct",
-	[CAP_SYS_ADMIN] = "cap_sys_admin",
-	[CAP_SYS_BOOT] = "cap_sys_boot",
-	[CAP_SYS_NICE] = "cap_sys_nice",
-	[CAP_SYS_RESOURCE] = "cap_sys_resource",
-	[CAP_SYS_TIME] = "cap_sys_time",
-	[CAP_SYS_TTY_CONFIG] = "cap_sys_tty_config",
-	[CAP_MKNOD] = "cap_mknod",
-	[CAP_LEASE] = "cap_lease",
-	[CAP_AUDIT_WRITE] = "cap_audit_write",
-	[CAP_AUDIT_CONTROL] = "cap_audit_control",
-	[CAP_SETFCAP] = "cap_setfcap",
-	[CAP_MAC_OVERRIDE] = "cap_mac_override",
-	[CAP_MAC_ADMIN] = "cap_mac_admin",
-	[CAP_SYSLOG] = "cap_syslog",
-	[CAP_WAKE_ALARM] = "cap_wake_alarm",
-	[CAP_BLOCK_SUSPEND] = "cap_block_suspend",
-	[CAP_AUDIT_READ] = "cap_audit_read",
-	[CAP_PERFMON] = "cap_perfmon",
-	[CAP_BPF] = "cap_bpf",
-	[CAP_CHECKPOINT_RESTORE] = "cap_checkpoint_restore",
-};
-
-#define NAME_COUNT (int)(sizeof(names) / sizeof(names[0]))
-
-int caps_from_name(const char *name, size_t len)
+/* libcap's name, or the name with "cap_" put in front ("chown"). Only
+ * letters, digits and '_': cap_from_name stops at the first other byte
+ * and would take "chown " or "kill,chown" for a name. */
+int caps_from_name(const char *name, size_t len, int count)
 {
-	size_t skip = len >= 4 && parse_skip_prefix(name, "cap_") != NULL ? 4 : 0;
+	char text[64] = "cap_";
+	cap_value_t cap;
 
-	for (int cap = 0; cap < NAME_COUNT; cap++)
-		if (parse_equal_nocase(name + skip, len - skip, names[cap] + 4)) /* past "cap_" */
-			return cap;
-	return -1;
+	if (len == 0 || len >= sizeof(text) - 4)
+		return -ENOENT;
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)name[i]) && name[i] != '_')
+			return -ENOENT;
+	memcpy(text + 4, name, len);
+	text[4 + len] = '\0';
+	if (cap_from_name(text + 4, &cap) < 0 && cap_from_name(text, &cap) < 0)
+		return -ENOENT;
+	return cap >= count ? -ERANGE : (int)cap;
 }
 
-const char *caps_name(int cap)
+void caps_name(int cap, char *buf, size_t size)
 {
-	return cap >= 0 && cap < NAME_COUNT ? names[cap] : NULL;
+	char *name = cap_to_name(cap);
+
+	snprintf(buf, size, "%s", name != NULL ? name : "?");
+	if (name != NULL)
+		(void)cap_free(name); /* frees what cap_to_name allocated; cannot fail */
 }
 
-int caps_get(struct caps_sets *sets)
+int caps_count(void)
 {
-	struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3};
-	/* Zeroed although the kernel fills both halves: valgrind's model of
-	 * capget marks only the first as written. */
-	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {{0, 0, 0}, {0, 0, 0}};
+	int count = (int)cap_max_bits();
+	return count < 0 ? 0 : count > CAPS_MAX ? CAPS_MAX : count;
+}
 
-	if (syscall(SYS_capget, &header, data) < 0)
-		return -1;
-	sets->effective = data[0].effective | (uint64_t)data[1].effective << 32;
-	sets->permitted = data[0].permitted | (uint64_t)data[1].permitted << 32;
-	sets->inheritable = data[0].inheritable | (uint64_t)data[1].inheritable << 32;
+/* Bit cap of a cap_t's flag set. */
+static uint64_t flag_bit(cap_t caps, int cap, cap_flag_t flag)
+{
+	cap_flag_value_t value = CAP_CLEAR;
+
+	if (cap_get_flag(caps, cap, flag, &value) < 0)
+		return 0;
+	return value == CAP_SET ? CAPS_BIT(cap) : 0;
+}
+
+int caps_read_own(struct caps_now *now)
+{
+	cap_t caps = cap_get_proc();
+
+	if (caps == NULL)
+		return -errno;
+	*now = (struct caps_now){.count = caps_count()};
+	for (int cap = 0; cap < now->count; cap++) {
+		now->effective |= flag_bit(caps, cap, CAP_EFFECTIVE);
+		now->permitted |= flag_bit(caps, cap, CAP_PERMITTED);
+		now->inheritable |= flag_bit(caps, cap, CAP_INHERITABLE);
+		if (cap_get_bound(cap) > 0)
+			now->bounding |= CAPS_BIT(cap);
+		/* -1 on a kernel without ambient capabilities (before 4.3). */
+		if (cap_get_ambient(cap) > 0)
+			now->ambient |= CAPS_BIT(cap);
+	}
+	now->ambient_locked = (cap_get_secbits() & SECBIT_NO_CAP_AMBIENT_RAISE) != 0;
+	(void)cap_free(caps); /* ours, from cap_get_proc */
 	return 0;
 }
 
-int caps_set(const struct caps_sets *sets)
+/* The lowest capability of a non-empty mask. */
+static int lowest(uint64_t mask)
 {
-	struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3};
-	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {
-		{(uint32_t)sets->effective, (uint32_t)sets->permitted, (uint32_t)sets->inheritable},
-		{(uint32_t)(sets->effective >> 32), (uint32_t)(sets->permitted >> 32),
-		 (uint32_t)(sets->inheritable >> 32)},
+	return __builtin_ctzll(mask);
+}
+
+static int refuse(uint64_t mask, enum caps_refusal reason, int *cap, enum caps_refusal *why)
+{
+	*cap = lowest(mask);
+	*why = reason;
+	return -EPERM;
+}
+
+/* --caps as libcap's IAB: keep in inheritable and ambient, every other
+ * capability the kernel knows blocked in the bounding set. Reduced to the
+ * bounding entries that are still there to drop. */
+static int iab_drops(uint64_t keep, const struct caps_now *now, uint64_t *drops)
+{
+	cap_iab_t iab = cap_iab_init();
+	int err = 0;
+
+	if (iab == NULL)
+		return -errno;
+	*drops = 0;
+	for (int cap = 0; cap < now->count && err == 0; cap++) {
+		bool kept = (keep & CAPS_BIT(cap)) != 0;
+		if ((kept && (cap_iab_set_vector(iab, CAP_IAB_INH, cap, CAP_SET) < 0 ||
+			      cap_iab_set_vector(iab, CAP_IAB_AMB, cap, CAP_SET) < 0)) ||
+		    (!kept && cap_iab_set_vector(iab, CAP_IAB_BOUND, cap, CAP_SET) < 0))
+			err = -errno;
+	}
+	for (int cap = 0; cap < now->count && err == 0; cap++)
+		if (cap_iab_get_vector(iab, CAP_IAB_BOUND, cap) == CAP_SET)
+			*drops |= CAPS_BIT(cap) & now->bounding;
+	(void)cap_free(iab); /* ours, from cap_iab_init */
+	return err;
+}
+
+/* The kernel's two 32-bit words of each set (capset version 3). */
+static void to_words(struct __user_cap_data_struct words[2], uint64_t effective,
+		     uint64_t permitted, uint64_t inheritable)
+{
+	for (int i = 0; i < 2; i++)
+		words[i] = (struct __user_cap_data_struct){
+			.effective = (uint32_t)(effective >> (32 * i)),
+			.permitted = (uint32_t)(permitted >> (32 * i)),
+			.inheritable = (uint32_t)(inheritable >> (32 * i)),
+		};
+}
+
+int caps_plan(const struct caps_now *now, uint64_t keep, struct caps_child *child, int *cap,
+	      enum caps_refusal *why)
+{
+	uint64_t drops = 0;
+	int err;
+
+	/* capset: the new permitted set within the old; an inheritable
+	 * capability within the old inheritable or the bounding set; an
+	 * ambient one only while securebits allow raising any. */
+	if ((keep & ~now->permitted) != 0)
+		return refuse(keep & ~now->permitted, CAPS_NOT_HELD, cap, why);
+	if ((keep & ~now->bounding & ~now->inheritable) != 0)
+		return refuse(keep & ~now->bounding & ~now->inheritable, CAPS_NOT_BOUND, cap, why);
+	if ((keep & ~now->ambient) != 0 && now->ambient_locked)
+		return refuse(keep & ~now->ambient, CAPS_AMBIENT_LOCKED, cap, why);
+	if ((err = iab_drops(keep, now, &drops)) < 0)
+		return err;
+	*child = (struct caps_child){
+		.keep = keep,
+		.count = now->count,
+		.header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0},
 	};
-
-	return syscall(SYS_capset, &header, data) < 0 ? -1 : 0;
+	/* Dropping from the bounding set needs CAP_SETPCAP. Without it (a
+	 * Kubernetes drop: [ALL]), what the bounding set guards against, an
+	 * exec raising a capability not kept (a setuid-root or setcap file),
+	 * no_new_privs rules out as well. */
+	if ((now->permitted & CAPS_BIT(CAP_SETPCAP)) != 0)
+		child->drop_bound = drops;
+	else
+		child->no_new_privs = drops != 0;
+	to_words(child->raise, keep | CAPS_BIT(CAP_SETPCAP), keep | CAPS_BIT(CAP_SETPCAP), keep);
+	to_words(child->final, keep, keep, keep);
+	return 0;
 }
 
-int caps_drop_bound(int cap)
+/* capset from a copy: the kernel may write the header back, and the
+ * prepared words are shared with reaper. */
+static int set_words(const struct caps_child *child, const struct __user_cap_data_struct *words)
 {
-	return prctl(PR_CAPBSET_DROP, (unsigned long)cap, 0, 0, 0);
+	struct __user_cap_header_struct header = child->header;
+	struct __user_cap_data_struct data[2] = {words[0], words[1]};
+
+	return capset(&header, data) < 0 ? -errno : 0;
 }
 
-int caps_clear_ambient(void)
+#define STEP(s, call) do { int e_ = (call); if (e_ < 0) { *step = (s); return e_; } } while (0)
+
+int caps_apply_child(const struct caps_child *child, enum caps_step *step)
 {
-	return prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	/* Bounding set first, while CAP_SETPCAP is still effective. */
+	if (child->drop_bound != 0) {
+		STEP(CAPS_STEP_SET, set_words(child, child->raise));
+		for (int cap = 0; cap < child->count; cap++)
+			if ((child->drop_bound & CAPS_BIT(cap)) != 0)
+				STEP(CAPS_STEP_BOUNDING, cap_drop_bound(cap) < 0 ? -errno : 0);
+	}
+	STEP(CAPS_STEP_SET, set_words(child, child->final));
+	STEP(CAPS_STEP_AMBIENT, cap_reset_ambient() < 0 ? -errno : 0);
+	for (int cap = 0; cap < child->count; cap++)
+		if ((child->keep & CAPS_BIT(cap)) != 0)
+			STEP(CAPS_STEP_AMBIENT, cap_set_ambient(cap, CAP_SET) < 0 ? -errno : 0);
+	return 0;
 }
 
-int caps_raise_ambient(int cap)
+int caps_drop_own(bool keep_kill)
 {
-	return prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long)cap, 0, 0);
+	static const cap_value_t kill_only[] = {CAP_KILL};
+	cap_t caps = cap_init();
+	int err = 0;
+
+	if (caps == NULL)
+		return -errno;
+	/* Asking to keep CAP_KILL is refused (EPERM) only when we do not
+	 * hold it; then we drop everything (a no-op when we hold nothing). */
+	if (keep_kill && (cap_set_flag(caps, CAP_EFFECTIVE, 1, kill_only, CAP_SET) < 0 ||
+			  cap_set_flag(caps, CAP_PERMITTED, 1, kill_only, CAP_SET) < 0))
+		err = -errno;
+	if (err == 0 && cap_set_proc(caps) < 0) {
+		err = -errno;
+		if (err == -EPERM && cap_clear(caps) == 0 && cap_set_proc(caps) == 0)
+			err = 0;
+		else if (err == -EPERM)
+			err = -errno;
+	}
+	(void)cap_free(caps); /* ours, from cap_init */
+	return err;
+}
+
+int caps_of_file(const char *path, uint64_t *permitted)
+{
+	cap_t caps = cap_get_file(path);
+
+	*permitted = 0;
+	if (caps == NULL)
+		return errno == ENODATA || errno == ENOTSUP ? 0 : -errno;
+	for (int cap = 0; cap < CAPS_MAX; cap++)
+		*permitted |= flag_bit(caps, cap, CAP_PERMITTED);
+	(void)cap_free(caps); /* ours, from cap_get_file */
+	return 0;
 }

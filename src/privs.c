@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/capability.h>
 #include <stdint.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -44,6 +43,7 @@ const char *privs_step_name(enum privs_step step)
 		[PRIVS_CAPS] = "set capabilities",
 		[PRIVS_AMBIENT] = "raise ambient capabilities",
 		[PRIVS_NO_NEW_PRIVS] = "set no_new_privs",
+		[PRIVS_SIGNAL] = "signal a job running as another user",
 	};
 	return names[step];
 }
@@ -166,17 +166,25 @@ out:
 	return rc;
 }
 
-/* "none" or a comma list of capability names ("chown", "CAP_CHOWN"). */
+/* "none", "all" or a comma list of capabilities: whatever libcap's
+ * cap_from_name reads, the same without "cap_", numbers the running kernel
+ * has (newer than libcap's names too). */
 static int prepare_caps(const char *spec, const char *origin, struct privs *p, char *err,
 			size_t size)
 {
-	if (strcasecmp(spec, "none") != 0) {
+	int count = caps_count();
+
+	p->keep_all = strcasecmp(spec, "all") == 0;
+	if (strcasecmp(spec, "none") != 0 && !p->keep_all) {
 		for (const char *s = spec;;) {
 			size_t len = strcspn(s, ",");
 			if (len == 0)
 				return fail(err, size, "%s: '%s' is not a list of capabilities",
 					    origin, spec);
-			int cap = caps_from_name(s, len);
+			int cap = caps_from_name(s, len, count);
+			if (cap == -ERANGE)
+				return fail(err, size, "%s: capability '%.*s' is not known to the "
+					    "running kernel", origin, (int)len, s);
 			if (cap < 0)
 				return fail(err, size, "%s: unknown capability '%.*s'", origin,
 					    (int)len, s);
@@ -190,43 +198,36 @@ static int prepare_caps(const char *spec, const char *origin, struct privs *p, c
 	return 0;
 }
 
-/* Our bounding set, asked one number at a time (the kernel answers
- * EINVAL past its last). 0, or -1 with errno. */
-static int read_bounding(uint64_t *bounding)
+/* What --caps asks of what reaper holds (caps_plan): say before fork which
+ * capability cannot be kept and why, instead of a bare EPERM from the
+ * child. */
+static int plan_caps(struct privs *p, const struct caps_now *now, const char *origin, char *err,
+		     size_t size)
 {
-	*bounding = 0;
-	for (int c = 0; c < CAPS_MAX; c++) {
-		int held = prctl(PR_CAPBSET_READ, c, 0, 0, 0);
-		if (held < 0)
-			return errno == EINVAL ? 0 : -1;
-		if (held > 0)
-			*bounding |= CAPS_BIT(c);
+	static const char *const reasons[] = {
+		[CAPS_NOT_HELD] = "reaper does not hold it",
+		[CAPS_NOT_BOUND] = "it is not in reaper's bounding or inheritable set",
+		[CAPS_AMBIENT_LOCKED] = "securebits forbid raising ambient capabilities",
+	};
+	enum caps_refusal why;
+	char name[32];
+	int cap, e;
+
+	if (p->keep_all)
+		p->keep = now->permitted;
+	e = caps_plan(now, p->keep, &p->caps, &cap, &why);
+	if (e == -EPERM) {
+		caps_name(cap, name, sizeof(name));
+		return fail(err, size, "%s: cannot keep '%s': %s", origin, name, reasons[why]);
 	}
+	if (e < 0) {
+		errno = -e;
+		return fail(err, size, "%s: %m", origin);
+	}
+	/* The bounding set's entries that could not be dropped (no
+	 * CAP_SETPCAP) are out of the job's reach all the same. */
+	p->no_new_privs = p->no_new_privs || p->caps.no_new_privs;
 	return 0;
-}
-
-/* A capability we do not hold cannot be kept, nor the bounding set
- * dropped without CAP_SETPCAP: say which, before fork, instead of a bare
- * EPERM from the child. Decides whether the bounding set needs dropping
- * at all (not when it holds only kept ones: a nested reaper). */
-static int check_caps_held(struct privs *p, const char *origin, char *err, size_t size)
-{
-	struct caps_sets own;
-	uint64_t bounding;
-
-	if (caps_get(&own) < 0 || read_bounding(&bounding) < 0)
-		return fail(err, size, "%s: cannot read our capabilities: %m", origin);
-	uint64_t missing = p->keep & ~own.permitted;
-	uint64_t extra = bounding & ~p->keep;
-	p->steps.drop_bounding = extra != 0;
-	if (missing == 0 && (extra == 0 || (own.permitted & CAPS_BIT(CAP_SETPCAP)) != 0))
-		return 0;
-	const char *name = caps_name(__builtin_ctzll(missing != 0 ? missing : extra)); /* the lowest */
-	if (missing == 0)
-		return fail(err, size, "%s: cannot drop '%s' from the bounding set: "
-			    "reaper does not hold cap_setpcap", origin, name != NULL ? name : "?");
-	return fail(err, size, "%s: cannot keep '%s': reaper does not hold it", origin,
-		    name != NULL ? name : "?");
 }
 
 /* Whether every id of a is one of b. Quadratic, but both lists are at
@@ -243,11 +244,48 @@ static bool ids_within(const gid_t *a, size_t a_count, const gid_t *b, size_t b_
 	return true;
 }
 
+static bool id_held(unsigned id, const unsigned ids[3])
+{
+	return id == ids[0] || id == ids[1] || id == ids[2];
+}
+
+static void need(struct privs_steps *s, const struct privs_ids *now, int cap,
+		 enum privs_step step)
+{
+	if (s->need_cap < 0 && (now->effective & CAPS_BIT(cap)) == 0) {
+		s->need_cap = cap;
+		s->need_step = (int)step;
+	}
+}
+
+/* Which privilege the planned steps need that reaper lacks (restricted
+ * profiles: OpenShift's arbitrary uid holds none). Unprivileged,
+ * setresuid and setresgid may only pick ids we already have. Reaper
+ * signals the job with its real or effective uid, or with CAP_KILL. */
+static void plan_needs(const struct privs_ids *now, struct privs *p)
+{
+	struct privs_steps *s = &p->steps;
+	const unsigned uids[3] = {now->uid[0], now->uid[1], now->uid[2]};
+	const unsigned gids[3] = {now->gid[0], now->gid[1], now->gid[2]};
+
+	if (s->set_groups)
+		need(s, now, CAP_SETGID, PRIVS_GROUPS);
+	if (s->set_gid && !id_held(p->gid, gids))
+		need(s, now, CAP_SETGID, PRIVS_GID);
+	if (s->set_uid && !id_held(p->uid, uids))
+		need(s, now, CAP_SETUID, PRIVS_UID);
+	if (p->uid != now->uid[0] && p->uid != now->uid[1] &&
+	    (now->permitted & CAPS_BIT(CAP_KILL)) == 0 && s->need_cap < 0) {
+		s->need_cap = CAP_KILL;
+		s->need_step = PRIVS_SIGNAL;
+	}
+}
+
 void privs_plan_ids(const struct privs_ids *now, struct privs *p)
 {
 	struct privs_steps *s = &p->steps;
 
-	*s = (struct privs_steps){.drop_bounding = s->drop_bounding};
+	*s = (struct privs_steps){.need_cap = -1};
 	s->set_groups = !ids_within(now->groups, now->group_count, p->groups, p->group_count) ||
 			!ids_within(p->groups, p->group_count, now->groups, now->group_count);
 	/* Saved, effective, then real: the proof tries the real id when it
@@ -265,13 +303,14 @@ void privs_plan_ids(const struct privs_ids *now, struct privs *p)
 	s->prove_uid = s->set_uid && (p->keep & CAPS_BIT(CAP_SETUID)) == 0;
 	/* A child that is root can take any gid back: nothing to prove. */
 	s->prove_gid = s->set_gid && (p->keep & CAPS_BIT(CAP_SETGID)) == 0 && p->uid != 0;
+	plan_needs(now, p);
 }
 
 /* Read the ids reaper runs with (the child inherits them) and plan which
  * of --user's steps the child needs. 0, or -1 with errno. */
-static int plan_ids(struct privs *p)
+static int plan_ids(struct privs *p, const struct caps_now *caps)
 {
-	struct privs_ids now = {0};
+	struct privs_ids now = {.effective = caps->effective, .permitted = caps->permitted};
 	int count = getgroups(0, NULL);
 	gid_t *groups = count >= 0 ? calloc((size_t)count + 1, sizeof(gid_t)) : NULL;
 
@@ -292,22 +331,48 @@ static int plan_ids(struct privs *p)
 	return 0;
 }
 
+/* The privilege a --user step needs and reaper lacks, as one line. */
+static int fail_needs(const struct privs *p, const char *origin, char *err, size_t size)
+{
+	char name[32];
+
+	caps_name(p->steps.need_cap, name, sizeof(name));
+	if (p->steps.need_step == PRIVS_SIGNAL)
+		return fail(err, size, "%s: reaper could not signal a job running as uid %u: "
+			    "it does not hold %s", origin, (unsigned)p->uid, name);
+	return fail(err, size, "%s: cannot %s: reaper does not hold %s", origin,
+		    privs_step_name((enum privs_step)p->steps.need_step), name);
+}
+
 int privs_prepare(const struct config *cfg, bool has_tty, struct privs *p, char *err,
 		  size_t err_size)
 {
+	struct caps_now now;
+	int e;
+
 	memset(p, 0, sizeof(*p));
 	p->no_new_privs = cfg->no_new_privs;
 	if (cfg->user_spec != NULL &&
 	    prepare_user(cfg->user_spec, cfg->user_origin, p, err, err_size) < 0)
 		return -1;
 	if (cfg->caps_spec != NULL &&
-	    (prepare_caps(cfg->caps_spec, cfg->caps_origin, p, err, err_size) < 0 ||
-	     check_caps_held(p, cfg->caps_origin, err, err_size) < 0))
+	    prepare_caps(cfg->caps_spec, cfg->caps_origin, p, err, err_size) < 0)
+		return -1;
+	if (!p->change_ids && !p->set_caps)
+		return 0;
+	if ((e = caps_read_own(&now)) < 0) {
+		errno = -e;
+		return fail(err, err_size, "%s: cannot read our capabilities: %m",
+			    p->set_caps ? cfg->caps_origin : cfg->user_origin);
+	}
+	if (p->set_caps && plan_caps(p, &now, cfg->caps_origin, err, err_size) < 0)
 		return -1;
 	/* After the caps: whether the old ids must be proven gone depends on
 	 * whether CAP_SETUID/CAP_SETGID are kept. */
-	if (p->change_ids && plan_ids(p) < 0)
+	if (p->change_ids && plan_ids(p, &now) < 0)
 		return fail(err, err_size, "%s: cannot read our own ids: %m", cfg->user_origin);
+	if (p->change_ids && p->steps.need_cap >= 0)
+		return fail_needs(p, cfg->user_origin, err, err_size);
 	/* A child that drops privileges must not share our controlling
 	 * terminal: with it, TIOCSTI could push keystrokes into root's shell. */
 	p->new_session = p->change_ids && has_tty;
@@ -350,51 +415,20 @@ static int apply_ids(const struct privs *p, enum privs_step *step)
 	return 0;
 }
 
-/* Raise CAP_SETPCAP beside the kept ones while the bounding set is
- * dropped (that needs it). */
-static int drop_bounding(const struct privs *p, enum privs_step *step)
-{
-	const struct caps_sets raise = {
-		.effective = p->keep | CAPS_BIT(CAP_SETPCAP),
-		.permitted = p->keep | CAPS_BIT(CAP_SETPCAP),
-		.inheritable = p->keep,
-	};
-
-	STEP(PRIVS_CAPS, caps_set(&raise));
-	/* Every number the kernel knows: it answers EINVAL past its last. */
-	for (int c = 0; c < CAPS_MAX; c++) {
-		if ((p->keep & CAPS_BIT(c)) != 0)
-			continue;
-		if (caps_drop_bound(c) < 0) {
-			if (errno == EINVAL)
-				break;
-			*step = PRIVS_BOUNDING;
-			return -errno;
-		}
-	}
-	return 0;
-}
-
-/* Drop the bounding set where it holds more than the kept ones (a reaper
- * nested under one that applied the same --caps has nothing to drop, and
- * as another user than root may not hold CAP_SETPCAP), then settle on
- * exactly the kept ones, in every set the child's exec can carry them
- * through: ambient last. */
+/* The capability steps, prepared by caps_plan before fork. */
 static int apply_caps(const struct privs *p, enum privs_step *step)
 {
-	const struct caps_sets final = {
-		.effective = p->keep, .permitted = p->keep, .inheritable = p->keep,
+	static const enum privs_step steps[] = {
+		[CAPS_STEP_BOUNDING] = PRIVS_BOUNDING,
+		[CAPS_STEP_SET] = PRIVS_CAPS,
+		[CAPS_STEP_AMBIENT] = PRIVS_AMBIENT,
 	};
-	int err;
+	enum caps_step caps_step;
+	int err = caps_apply_child(&p->caps, &caps_step);
 
-	if (p->steps.drop_bounding && (err = drop_bounding(p, step)) < 0)
-		return err;
-	STEP(PRIVS_CAPS, caps_set(&final));
-	STEP(PRIVS_AMBIENT, caps_clear_ambient());
-	for (int c = 0; c < CAPS_MAX; c++)
-		if ((p->keep & CAPS_BIT(c)) != 0)
-			STEP(PRIVS_AMBIENT, caps_raise_ambient(c));
-	return 0;
+	if (err < 0)
+		*step = steps[caps_step];
+	return err;
 }
 
 int privs_apply_child(const struct privs *p, enum privs_step *step)
@@ -410,17 +444,12 @@ int privs_apply_child(const struct privs *p, enum privs_step *step)
 	return 0;
 }
 
-/* Reaper's own sets, in one capset where we hold CAP_KILL (root, or a
- * container's default set): asking to keep it alone is refused with EPERM
- * only when we do not hold it, and then we drop everything (a no-op when
- * we hold nothing). */
 void privs_drop_own(void)
 {
-	const struct caps_sets kill_only = {
-		.effective = CAPS_BIT(CAP_KILL), .permitted = CAPS_BIT(CAP_KILL), .inheritable = 0,
-	};
-	const struct caps_sets none = {0, 0, 0};
+	int err = caps_drop_own(true);
 
-	if (caps_set(&kill_only) < 0 && (errno != EPERM || caps_set(&none) < 0))
+	if (err < 0) {
+		errno = -err;
 		log_msg(LOG_WARN, "cannot drop our own capabilities: %m");
+	}
 }

@@ -9,7 +9,10 @@
  * CAP_SETPCAP is still effective), ambient, no_new_privs. A step whose
  * result is already true is skipped, so a reaper that already runs as the
  * user it is asked to become (nested under another init that applied the
- * same --user) succeeds: privs_plan_ids decides which, before fork.
+ * same --user) succeeds: privs_plan_ids decides which, before fork, and
+ * which privilege a step that is not already true needs and reaper lacks
+ * (restricted profiles: no CAP_SETUID as an arbitrary uid, no CAP_KILL):
+ * that is exit 125 before the job starts, not a failure in the child.
  */
 #ifndef REAPER_PRIVS_H
 #define REAPER_PRIVS_H
@@ -18,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#include "caps.h"
 
 struct config;
 
@@ -30,7 +35,8 @@ struct privs_steps {
 	bool prove_gid;          /* afterwards, regaining old_gid must fail */
 	uid_t old_uid;
 	gid_t old_gid;
-	bool drop_bounding;      /* the bounding set holds a cap not kept */
+	int need_cap;            /* -1, or a capability a step needs and reaper lacks */
+	int need_step;           /* that step (enum privs_step) */
 };
 
 /* The ids a process runs with. */
@@ -39,6 +45,8 @@ struct privs_ids {
 	gid_t gid[3];
 	const gid_t *groups;     /* supplementary groups, in any order */
 	size_t group_count;
+	uint64_t effective;      /* capabilities: CAPS_BIT(number) */
+	uint64_t permitted;
 };
 
 struct privs {
@@ -49,7 +57,9 @@ struct privs {
 	size_t group_count;
 	char *home_env;          /* "HOME=..." to add when HOME is unset, or NULL */
 	bool set_caps;           /* --caps given */
+	bool keep_all;           /* --caps all: every capability reaper holds */
 	uint64_t keep;           /* caps the child keeps: CAPS_BIT(number) */
+	struct caps_child caps;  /* what the child applies for --caps */
 	bool no_new_privs;
 	bool new_session;        /* --user on a terminal: no controlling tty (TIOCSTI) */
 	struct privs_steps steps;
@@ -66,6 +76,7 @@ enum privs_step {
 	PRIVS_CAPS,
 	PRIVS_AMBIENT,
 	PRIVS_NO_NEW_PRIVS,
+	PRIVS_SIGNAL,      /* before fork only: reaper could not signal the job */
 };
 
 /* Name of a step for messages ("set supplementary groups"). */
@@ -85,7 +96,11 @@ int privs_prepare(const struct config *cfg, bool has_tty, struct privs *p,
  * where they differ (groups as sets: order and repeats do not count), and
  * the proof that the old ids are gone only for an id that changed and was
  * not kept by CAP_SETUID/CAP_SETGID (a root gid can always come back).
- * Sets p->steps but drop_bounding. Pure.
+ * need_cap: the first of those steps that needs a capability now's
+ * effective set lacks (setgroups: CAP_SETGID; setresgid, setresuid: CAP_SETGID,
+ * CAP_SETUID unless the id is one we have), or CAP_KILL when the job's uid
+ * is neither our real nor effective uid and we do not hold it (we could not
+ * signal it). Sets p->steps. Pure.
  */
 void privs_plan_ids(const struct privs_ids *now, struct privs *p);
 
@@ -97,7 +112,8 @@ void privs_free(struct privs *p);
 int privs_apply_child(const struct privs *p, enum privs_step *step);
 
 /* Reaper itself, once the child runs: keep CAP_KILL (to signal a child that
- * runs as another user) and drop every other capability. Logs failures. */
+ * runs as another user; nothing where we do not hold it) and drop every
+ * other capability. Logs failures. */
 void privs_drop_own(void);
 
 #endif

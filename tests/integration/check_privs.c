@@ -23,8 +23,8 @@
  * - already true (nested inits): reaper run by setpriv as nobody, asked for
  *   --user nobody (or 65534), and --caps kill while holding kill alone in
  *   every set, bounding included, changes nothing and runs the command;
- *   where the bounding set must shrink without CAP_SETPCAP (--caps none as
- *   nobody), it says so before anything runs.
+ *   where the bounding set cannot shrink without CAP_SETPCAP (--caps none
+ *   as nobody), the job gets no_new_privs instead (issue 16).
  * - terminal: in check_privs_tty.
  *
  * The child is tests/helpers/showprivs ("key value" lines from
@@ -923,38 +923,36 @@ START_TEST(test_already_true)
 }
 END_TEST
 
-/* What is not already true still needs the privilege: as nobody, with a
- * full bounding set, --caps none must drop from it and cannot (no
- * CAP_SETPCAP). Reaper says so before anything runs. */
-START_TEST(test_bounding_needs_setpcap)
+/* As nobody with a full bounding set, --caps none cannot drop from it (no
+ * CAP_SETPCAP): the job runs with no capability in any set, its bounding
+ * set as it was, and no_new_privs, so no exec can raise one either
+ * (issue 16; before, this was exit 125). */
+START_TEST(test_bounding_without_setpcap)
 {
 	if (access(SETPRIV, X_OK) != 0) {
 		test_skip("no " SETPRIV);
 		return;
 	}
-	char dir[64], marker[96], touch[128];
-	make_marker_dir(dir, sizeof dir);
-	snprintf(marker, sizeof marker, "%s/ran", dir);
-	snprintf(touch, sizeof touch, "touch %s", marker);
 	const char *opts[] = { "--reuid=65534", "--regid=65534", "--clear-groups",
 			       reaper_path(), "--caps", "none", NULL };
-	const char *cmd[] = { "/bin/sh", "-c", touch, NULL };
+	const char *cmd[] = { helper_path("showprivs"), NULL };
 	char *argv[16];
 	build_argv(argv, sizeof argv / sizeof argv[0], SETPRIV, opts, cmd);
 	struct run r;
 	run_start(&r, RUN_HOST, argv, NULL);
-	(void)run_wait(&r, TIMEOUT_MS);
-	int code = WIFEXITED(r.status) ? WEXITSTATUS(r.status) : -1;
-	ck_assert_msg(code == 125, "exit %d, want 125; stderr: %s", code, r.err);
-	/* The lowest capability of our bounding set is named: cap_chown
-	 * wherever the test runs with it. */
-	const char *want = (parse_mask_field(getpid(), "CapBnd") & 1) != 0
-				   ? "reaper: --caps: cannot drop 'cap_chown' from the bounding set: "
-				     "reaper does not hold cap_setpcap\n"
-				   : "from the bounding set: reaper does not hold cap_setpcap\n";
-	ck_assert_msg(strstr(r.err, want) != NULL, "stderr: %s\nwant: %s", r.err, want);
-	ck_assert_msg(access(marker, F_OK) != 0, "the command ran");
-	ck_assert_msg(rmdir(dir) == 0, "rmdir %s: %s", dir, strerror(errno));
+	int code = run_wait(&r, TIMEOUT_MS);
+	ck_assert_msg(code == 0, "exit %d, want 0; stderr: %s", code, r.err);
+	static const char *const sets[] = { "capprm", "capeff", "capinh", "capamb" };
+	for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++) {
+		char got[64];
+		showprivs_value(r.out, sets[i], got, sizeof got, "--caps none");
+		ck_assert_msg(parse_mask(got, sets[i]) == 0, "%s is %s", sets[i], got);
+	}
+	char bnd[64];
+	showprivs_value(r.out, "capbnd", bnd, sizeof bnd, "--caps none");
+	ck_assert_msg(parse_mask(bnd, "capbnd") == parse_mask_field(getpid(), "CapBnd"),
+		      "capbnd %s changed", bnd);
+	expect_shown(r.out, "nonewprivs", "1", "--caps none without cap_setpcap");
 }
 END_TEST
 
@@ -987,7 +985,7 @@ Suite *test_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, test_bad_spec, 0, N_ERROR_ROWS * N_WHERES);
 	tcase_add_test(tc, test_caps_not_held);
-	tcase_add_test(tc, test_bounding_needs_setpcap);
+	tcase_add_test(tc, test_bounding_without_setpcap);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("already_true");

@@ -413,7 +413,7 @@ START_TEST(test_user_names_bare_chroot)
 }
 END_TEST
 
-/* Capability names come from reaper's own table (src/caps.c): no library. */
+/* Capability names come from libcap (libcap.a in the static build). */
 START_TEST(test_caps_names)
 {
 	struct image im;

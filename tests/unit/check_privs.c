@@ -5,7 +5,9 @@
  * user, gid and groups it is asked for changes nothing, so it needs no
  * CAP_SETGID for setgroups and proves nothing. Everything that differs is
  * still changed, and every changed id is proven gone unless its
- * capability is kept (or, for a gid, the new uid is root).
+ * capability is kept (or, for a gid, the new uid is root). What a step
+ * that is not already true needs and reaper lacks is named before fork
+ * (need_cap), and so is CAP_KILL for a job reaper could not signal.
  */
 #include <check.h>
 #include <linux/capability.h>
@@ -104,17 +106,66 @@ START_TEST(test_plan_ids)
 }
 END_TEST
 
-/* privs_prepare decides drop_bounding before privs_plan_ids runs: the plan
- * keeps it, whatever it was. */
-START_TEST(test_plan_keeps_drop_bounding)
-{
-	const struct privs_ids now = { .uid = {0, 0, 0}, .gid = {0, 0, 0} };
-	struct privs p = { .change_ids = true, .uid = 0, .gid = 0 };
+/* The privilege a step that is not already true needs, when reaper lacks
+ * it (restricted profiles, issue 16): the first one, in the order of the
+ * steps, and CAP_KILL for a job reaper could not signal. -1: nothing. */
+#define ALL_CAPS (CAPS_BIT(41) - 1)
+#define NO_KILL (ALL_CAPS & ~CAPS_BIT(CAP_KILL))
+static const struct need_row {
+	const char *name;
+	uid_t now_uid[3];
+	gid_t now_gid[3];
+	gid_t now_group;             /* one held, or none when 0 */
+	uint64_t caps;               /* effective and permitted */
+	uid_t uid;
+	gid_t gid;
+	gid_t group;                 /* one wanted, or none when 0 */
+	int need_cap;
+	enum privs_step need_step;
+} need_rows[] = {
+	{ "root with everything", {0, 0, 0}, {0, 0, 0}, 0, ALL_CAPS, 1000, 1000, 27, -1, 0 },
+	{ "openshift: arbitrary uid, its own user", {1000650000, 1000650000, 1000650000},
+	  {0, 0, 0}, 0, 0, 1000650000, 0, 0, -1, 0 },
+	{ "openshift: another user", {1000650000, 1000650000, 1000650000}, {0, 0, 0}, 0, 0,
+	  65534, 0, 0, CAP_SETUID, PRIVS_UID },
+	{ "no capabilities, other groups", {1000, 1000, 1000}, {1000, 1000, 1000}, 0, 0, 1000,
+	  1000, 27, CAP_SETGID, PRIVS_GROUPS },
+	{ "no capabilities, another gid", {1000, 1000, 1000}, {1000, 1000, 1000}, 0, 0, 1000,
+	  2000, 0, CAP_SETGID, PRIVS_GID },
+	{ "no capabilities, a gid we hold as saved", {1000, 1000, 1000}, {1000, 1000, 2000}, 0, 0,
+	  1000, 2000, 0, -1, 0 },
+	{ "setuid only: groups first", {0, 0, 0}, {0, 0, 0}, 0, CAPS_BIT(CAP_SETUID) |
+	  CAPS_BIT(CAP_KILL), 1000, 1000, 27, CAP_SETGID, PRIVS_GROUPS },
+	{ "kubernetes without kill: cannot signal", {0, 0, 0}, {0, 0, 0}, 0,
+	  CAPS_BIT(CAP_SETUID) | CAPS_BIT(CAP_SETGID) | CAPS_BIT(CAP_NET_BIND_SERVICE), 65534,
+	  65534, 0, CAP_KILL, PRIVS_SIGNAL },
+	{ "all but kill, job as root: same uid", {0, 0, 0}, {0, 0, 0}, 0, NO_KILL, 0, 1000, 0,
+	  -1, 0 },
+	{ "all but kill, job as our real uid", {1000, 0, 0}, {0, 0, 0}, 0, NO_KILL, 1000, 0, 0,
+	  -1, 0 },
+};
 
-	p.steps.drop_bounding = _i != 0;
+START_TEST(test_plan_needs)
+{
+	const struct need_row *row = &need_rows[_i];
+	gid_t now_groups[1] = {row->now_group}, groups[1] = {row->group};
+	struct privs_ids now = {
+		.groups = now_groups, .group_count = row->now_group != 0,
+		.effective = row->caps, .permitted = row->caps,
+	};
+	memcpy(now.uid, row->now_uid, sizeof now.uid);
+	memcpy(now.gid, row->now_gid, sizeof now.gid);
+	struct privs p = {
+		.change_ids = true, .uid = row->uid, .gid = row->gid, .groups = groups,
+		.group_count = row->group != 0,
+	};
+
 	privs_plan_ids(&now, &p);
-	ck_assert(p.steps.drop_bounding == (_i != 0));
-	ck_assert(!p.steps.set_groups && !p.steps.set_gid && !p.steps.set_uid);
+	ck_assert_msg(p.steps.need_cap == row->need_cap, "%s: need_cap %d", row->name,
+		      p.steps.need_cap);
+	if (row->need_cap >= 0)
+		ck_assert_msg(p.steps.need_step == (int)row->need_step, "%s: need_step %d",
+			      row->name, p.steps.need_step);
 }
 END_TEST
 
@@ -124,6 +175,6 @@ Suite *test_suite(void)
 	TCase *tc = unit_tcase(s, "plan_ids", 10);
 
 	tcase_add_loop_test(tc, test_plan_ids, 0, N(rows));
-	tcase_add_loop_test(tc, test_plan_keeps_drop_bounding, 0, 2);
+	tcase_add_loop_test(tc, test_plan_needs, 0, N(need_rows));
 	return s;
 }
