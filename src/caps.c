@@ -151,6 +151,7 @@ int caps_plan(const struct caps_now *now, uint64_t keep, struct caps_child *chil
 		return err;
 	*child = (struct caps_child){
 		.keep = keep,
+		.bounding = now->bounding,
 		.count = now->count,
 		.header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0},
 	};
@@ -158,9 +159,10 @@ int caps_plan(const struct caps_now *now, uint64_t keep, struct caps_child *chil
 	 * Kubernetes drop: [ALL]), what the bounding set guards against, an
 	 * exec raising a capability not kept (a setuid-root or setcap file),
 	 * no_new_privs rules out as well. */
-	if ((now->permitted & CAPS_BIT(CAP_SETPCAP)) != 0)
+	if ((now->permitted & CAPS_BIT(CAP_SETPCAP)) != 0) {
 		child->drop_bound = drops;
-	else
+		child->bounding &= ~drops;
+	} else
 		child->no_new_privs = drops != 0;
 	to_words(child->raise, keep | CAPS_BIT(CAP_SETPCAP), keep | CAPS_BIT(CAP_SETPCAP), keep);
 	to_words(child->final, keep, keep, keep);

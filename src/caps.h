@@ -46,6 +46,7 @@ enum caps_refusal {
 struct caps_child {
 	uint64_t keep;           /* permitted, effective, inheritable, ambient */
 	uint64_t drop_bound;     /* bounding-set entries to drop */
+	uint64_t bounding;       /* the bounding set the child execs with */
 	bool no_new_privs;       /* bounding entries not kept stay (no CAP_SETPCAP):
 				  * no_new_privs keeps exec from raising them */
 	int count;

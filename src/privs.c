@@ -20,6 +20,7 @@
 #include <string.h>
 #include <stdint.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -377,6 +378,47 @@ int privs_prepare(const struct config *cfg, bool has_tty, struct privs *p, char 
 	 * terminal: with it, TIOCSTI could push keystrokes into root's shell. */
 	p->new_session = p->change_ids && has_tty;
 	return 0;
+}
+
+/* "cap_a,cap_b" for a mask, into buf. */
+static void mask_names(uint64_t mask, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (int cap = 0; cap < CAPS_MAX && len + 1 < size; cap++) {
+		char name[32];
+		if ((mask & CAPS_BIT(cap)) == 0)
+			continue;
+		caps_name(cap, name, sizeof(name));
+		int n = snprintf(buf + len, size - len, "%s%s", len > 0 ? "," : "", name);
+		len = n < 0 ? size : len + (size_t)n;
+	}
+}
+
+bool privs_explain_exec(const struct privs *p, char *const *candidates, char *buf, size_t size)
+{
+	struct caps_now now;
+	uint64_t bounding = p->caps.bounding, file;
+	struct stat st;
+	char names[256];
+
+	if (!p->set_caps) {
+		if (caps_read_own(&now) < 0) /* the bounding set we gave the child */
+			return false;
+		bounding = now.bounding;
+	}
+	for (size_t i = 0; candidates != NULL && candidates[i] != NULL; i++) {
+		if (stat(candidates[i], &st) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (caps_of_file(candidates[i], &file) < 0 || (file & ~bounding) == 0)
+			return false;
+		mask_names(file & ~bounding, names, sizeof(names));
+		snprintf(buf, size, "its file capabilities (%s) exceed %s", names,
+			 p->set_caps ? "what --caps allows" : "reaper's bounding set");
+		return true;
+	}
+	return false;
 }
 
 void privs_free(struct privs *p)

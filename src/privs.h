@@ -104,6 +104,16 @@ int privs_prepare(const struct config *cfg, bool has_tty, struct privs *p,
  */
 void privs_plan_ids(const struct privs_ids *now, struct privs *p);
 
+/*
+ * After exec failed with EPERM: whether the first of candidates (the
+ * paths exec tried) that is a file carries file capabilities beyond the
+ * bounding set the child had (--caps LIST, or reaper's own), which the
+ * kernel refuses for a file with the effective bit. Writes "its file
+ * capabilities (cap_x,...) exceed what --caps allows" (or "... reaper's
+ * bounding set") into buf and returns true; false when that is not why.
+ */
+bool privs_explain_exec(const struct privs *p, char *const *candidates, char *buf, size_t size);
+
 /* Release what privs_prepare allocated. */
 void privs_free(struct privs *p);
 

@@ -239,7 +239,8 @@ static pid_t launch(struct child_ctx *c, struct spawn_report *report, int *got, 
 #endif
 }
 
-static int report_failure(struct reaper *r, const struct spawn_report *report)
+static int report_failure(struct reaper *r, const struct spawn_report *report,
+			  const char *why)
 {
 	static const char *const step_names[] = {
 		[STEP_SETPGID] = "set process group",
@@ -256,7 +257,7 @@ static int report_failure(struct reaper *r, const struct spawn_report *report)
 		;
 	if (report->step == STEP_EXEC) {
 		errno = report->err;
-		log_msg(LOG_ERROR, "cannot run '%s': %m", name);
+		log_msg(LOG_ERROR, "cannot run '%s': %s%s%m", name, why, why[0] != '\0' ? ": " : "");
 		return report->err == ENOENT ? 127 : 126;
 	}
 	errno = report->err;
@@ -290,6 +291,12 @@ int spawn_child(struct reaper *r, char *const envp[], const struct privs *privs)
 	pid_t pid = launch(&c, &report, &got, &pidfd);
 	if (pid < 0)
 		log_fatal("cannot start '%s': %m", r->cfg->argv[0]);
+	/* EPERM from exec: file capabilities beyond the bounding set? Asked
+	 * while the plan still names the paths exec tried. */
+	char why[320] = "";
+	if (got > 0 && report.step == STEP_EXEC && report.err == EPERM &&
+	    !privs_explain_exec(privs, plan.candidates, why, sizeof(why)))
+		why[0] = '\0';
 	exec_plan_free(&plan);
 	r->child_pid = pid;
 	r->child_pidfd = pidfd >= 0 ? pidfd : pidfd_open(pid, 0);
@@ -305,5 +312,5 @@ int spawn_child(struct reaper *r, char *const envp[], const struct privs *privs)
 		(void)close(r->child_pidfd);
 	r->child_pidfd = -1;
 	r->child_reaped = true;
-	return report_failure(r, &report);
+	return report_failure(r, &report, why);
 }
