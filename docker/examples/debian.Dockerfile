@@ -7,13 +7,13 @@
 
 FROM debian:bookworm AS build
 RUN apt-get update \
- && apt-get install -y --no-install-recommends gcc libc6-dev make pkg-config
+ && apt-get install -y --no-install-recommends gcc libc6-dev libcap-dev make pkg-config
 WORKDIR /src
 COPY . .
 RUN make && strip build/reaper
 
 FROM debian:bookworm-slim
-# build/reaper links only glibc, which the slim image has.
+# build/reaper links glibc and libcap.so.2 (libcap2), which the slim image has.
 COPY --from=build /src/build/reaper /usr/local/bin/reaper
 RUN useradd --uid 1000 --create-home app
 COPY my-server /usr/local/bin/my-server
