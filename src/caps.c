@@ -44,6 +44,21 @@ void caps_name(int cap, char *buf, size_t size)
 		(void)cap_free(name); /* frees what cap_to_name allocated; cannot fail */
 }
 
+void caps_names(uint64_t mask, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (int cap = 0; cap < CAPS_MAX && len + 1 < size; cap++) {
+		char name[32];
+		if ((mask & CAPS_BIT(cap)) == 0)
+			continue;
+		caps_name(cap, name, sizeof(name));
+		int n = snprintf(buf + len, size - len, "%s%s", len > 0 ? "," : "", name);
+		len = n < 0 ? size : len + (size_t)n;
+	}
+}
+
 int caps_count(void)
 {
 	int count = (int)cap_max_bits();

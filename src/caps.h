@@ -68,6 +68,9 @@ int caps_from_name(const char *name, size_t len, int count);
  * into buf. */
 void caps_name(int cap, char *buf, size_t size);
 
+/* "cap_a,cap_b" for a mask, into buf (cut short when it does not fit). */
+void caps_names(uint64_t mask, char *buf, size_t size);
+
 /* Capabilities the running kernel knows (cap_max_bits, at most CAPS_MAX). */
 int caps_count(void);
 

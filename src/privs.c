@@ -2,11 +2,14 @@
  * privs: ids, groups and capabilities, for the child and for reaper.
  *
  * Owns: reading /etc/passwd and /etc/group (never NSS, so the static build
- * resolves names too). Never: a library call in the child but plain
- * system call wrappers: it shares our memory until exec, so the ids change
- * with raw system calls (glibc's set*id wrappers would signal and wait
- * for our threads; the kernel changes the calling process alone, which is
- * what we want). User lookups happen in privs_prepare, before the child.
+ * resolves names too), and deciding before fork which steps the child
+ * takes and which privilege a profile lacks for them (capabilities
+ * themselves: caps.c, on libcap). Never: a library call in the child but
+ * plain system call wrappers (and caps_apply_child's): it shares our
+ * memory until exec, so the ids change with raw system calls (glibc's
+ * set*id wrappers would signal and wait for our threads; the kernel
+ * changes the calling process alone, which is what we want). User lookups
+ * happen in privs_prepare, before the child.
  * Invariant: a child that was asked to drop root cannot get it back;
  * privs_apply_child proves it before exec.
  */
@@ -380,22 +383,6 @@ int privs_prepare(const struct config *cfg, bool has_tty, struct privs *p, char 
 	return 0;
 }
 
-/* "cap_a,cap_b" for a mask, into buf. */
-static void mask_names(uint64_t mask, char *buf, size_t size)
-{
-	size_t len = 0;
-
-	buf[0] = '\0';
-	for (int cap = 0; cap < CAPS_MAX && len + 1 < size; cap++) {
-		char name[32];
-		if ((mask & CAPS_BIT(cap)) == 0)
-			continue;
-		caps_name(cap, name, sizeof(name));
-		int n = snprintf(buf + len, size - len, "%s%s", len > 0 ? "," : "", name);
-		len = n < 0 ? size : len + (size_t)n;
-	}
-}
-
 bool privs_explain_exec(const struct privs *p, char *const *candidates, char *buf, size_t size)
 {
 	struct caps_now now;
@@ -408,12 +395,13 @@ bool privs_explain_exec(const struct privs *p, char *const *candidates, char *bu
 			return false;
 		bounding = now.bounding;
 	}
+	/* The first candidate that is a file is the one exec ran into. */
 	for (size_t i = 0; candidates != NULL && candidates[i] != NULL; i++) {
 		if (stat(candidates[i], &st) < 0 || !S_ISREG(st.st_mode))
 			continue;
 		if (caps_of_file(candidates[i], &file) < 0 || (file & ~bounding) == 0)
 			return false;
-		mask_names(file & ~bounding, names, sizeof(names));
+		caps_names(file & ~bounding, names, sizeof(names));
 		snprintf(buf, size, "its file capabilities (%s) exceed %s", names,
 			 p->set_caps ? "what --caps allows" : "reaper's bounding set");
 		return true;
