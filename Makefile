@@ -287,7 +287,8 @@ include $(sort $(wildcard mk/*.mk))
 # what they change (HARDEN under SANITIZE=asan).
 FLAGS_STAMP := $(BUILD)/flags
 FLAGS_LINE := $(CC) $(SRC_CFLAGS) | $(ALL_CFLAGS) | $(ALL_LDFLAGS) | $(SIZE_LDFLAGS) \
-	| $(STATIC_LDFLAGS) | $(FUZZ_CC) $(FUZZ_CFLAGS) $(WARN)
+	| $(STATIC_LDFLAGS) | $(FUZZ_CC) $(FUZZ_CFLAGS) $(WARN) \
+	| $(CAP_CFLAGS) $(CAP_LIBS) $(CAP_STATIC_LIBS)
 ifneq ($(file < $(FLAGS_STAMP)),$(FLAGS_LINE))
 $(shell mkdir -p $(BUILD))
 $(file > $(FLAGS_STAMP),$(FLAGS_LINE))
