@@ -135,8 +135,9 @@ static void close_fds(unsigned lo, unsigned hi)
  * stdout or a socket must be seen as having closed it. We keep stderr (for
  * our log), the terminal we hand over on SIGCONT, and our own descriptors.
  * Also leave the working directory, so we pin no mount, and every
- * capability but CAP_KILL. */
-static void settle(struct reaper *r)
+ * capability but CAP_KILL (privs: the job's, so that without CAP_KILL we
+ * can take its uid; NULL when we started none). */
+static void settle(struct reaper *r, const struct privs *privs)
 {
 	int keep[] = {STDERR_FILENO, r->signal_fd, r->child_pidfd, r->tty_fd, r->control_fd,
 		      r->trace_fd};
@@ -159,7 +160,7 @@ static void settle(struct reaper *r)
 	close_fds(next, ~0U);
 	if (chdir("/") < 0)
 		log_msg(LOG_WARN, "chdir /: %m");
-	privs_drop_own();
+	privs_drop_own(privs);
 }
 
 /* The terminal we may hand to the job, and whether it is ours to hand:
@@ -264,8 +265,8 @@ int main(int argc, char *argv[])
 		if (failed != 0)
 			return failed;
 	}
+	settle(&r, relay || cfg.pause ? NULL : &privs);
 	privs_free(&privs);
-	settle(&r);
 	loop_run(&r);
 	return finish(&r);
 }

@@ -47,7 +47,6 @@ const char *privs_step_name(enum privs_step step)
 		[PRIVS_CAPS] = "set capabilities",
 		[PRIVS_AMBIENT] = "raise ambient capabilities",
 		[PRIVS_NO_NEW_PRIVS] = "set no_new_privs",
-		[PRIVS_SIGNAL] = "signal a job running as another user",
 	};
 	return names[step];
 }
@@ -265,7 +264,10 @@ static void need(struct privs_steps *s, const struct privs_ids *now, int cap,
 /* Which privilege the planned steps need that reaper lacks (restricted
  * profiles: OpenShift's arbitrary uid holds none). Unprivileged,
  * setresuid and setresgid may only pick ids we already have. Reaper
- * signals the job with its real or effective uid, or with CAP_KILL. */
+ * signals the job with its real or effective uid, or with CAP_KILL: without
+ * CAP_KILL (Kubernetes' drop [ALL]) it takes the job's uid as its
+ * effective uid once the job runs, which needs what the job's own uid step
+ * needs (checked above), so it is no refusal of its own. */
 static void plan_needs(const struct privs_ids *now, struct privs *p)
 {
 	struct privs_steps *s = &p->steps;
@@ -278,11 +280,8 @@ static void plan_needs(const struct privs_ids *now, struct privs *p)
 		need(s, now, CAP_SETGID, PRIVS_GID);
 	if (s->set_uid && !id_held(p->uid, uids))
 		need(s, now, CAP_SETUID, PRIVS_UID);
-	if (p->uid != now->uid[0] && p->uid != now->uid[1] &&
-	    (now->permitted & CAPS_BIT(CAP_KILL)) == 0 && s->need_cap < 0) {
-		s->need_cap = CAP_KILL;
-		s->need_step = PRIVS_SIGNAL;
-	}
+	s->signal_as_uid = p->uid != now->uid[0] && p->uid != now->uid[1] &&
+			   (now->permitted & CAPS_BIT(CAP_KILL)) == 0;
 }
 
 void privs_plan_ids(const struct privs_ids *now, struct privs *p)
@@ -341,9 +340,6 @@ static int fail_needs(const struct privs *p, const char *origin, char *err, size
 	char name[32];
 
 	caps_name(p->steps.need_cap, name, sizeof(name));
-	if (p->steps.need_step == PRIVS_SIGNAL)
-		return fail(err, size, "%s: reaper could not signal a job running as uid %u: "
-			    "it does not hold %s", origin, (unsigned)p->uid, name);
 	return fail(err, size, "%s: cannot %s: reaper does not hold %s", origin,
 		    privs_step_name((enum privs_step)p->steps.need_step), name);
 }
@@ -474,8 +470,23 @@ int privs_apply_child(const struct privs *p, enum privs_step *step)
 	return 0;
 }
 
-void privs_drop_own(void)
+/* kill(2) lets a sender whose real or effective uid is the target's real
+ * or saved uid signal it: the job's uid as our effective uid is enough,
+ * and the job, with all three ids its own, has no way back to ours. First,
+ * while CAP_SETUID is effective; the kernel then clears our effective set
+ * (an euid other than 0), which caps_drop_own empties next anyway. */
+static void take_job_uid(const struct privs *p)
 {
+	if (p == NULL || !p->change_ids || !p->steps.signal_as_uid)
+		return;
+	if (setresuid((uid_t)-1, p->uid, (uid_t)-1) < 0)
+		log_msg(LOG_WARN, "cannot take uid %u to signal the job (no cap_kill): %m",
+			(unsigned)p->uid);
+}
+
+void privs_drop_own(const struct privs *p)
+{
+	take_job_uid(p);
 	int err = caps_drop_own(true);
 
 	if (err < 0) {

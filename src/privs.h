@@ -11,8 +11,12 @@
  * user it is asked to become (nested under another init that applied the
  * same --user) succeeds: privs_plan_ids decides which, before fork, and
  * which privilege a step that is not already true needs and reaper lacks
- * (restricted profiles: no CAP_SETUID as an arbitrary uid, no CAP_KILL):
- * that is exit 125 before the job starts, not a failure in the child.
+ * (restricted profiles: no CAP_SETUID as an arbitrary uid): that is exit
+ * 125 before the job starts, not a failure in the child. A job as another
+ * uid that reaper could not signal (no CAP_KILL: Kubernetes' drop [ALL])
+ * is started all the same: once it runs, reaper takes the job's uid as
+ * its effective uid alone (privs_drop_own), which kill(2) accepts, while
+ * the job holds nothing of reaper's ids.
  */
 #ifndef REAPER_PRIVS_H
 #define REAPER_PRIVS_H
@@ -37,6 +41,8 @@ struct privs_steps {
 	gid_t old_gid;
 	int need_cap;            /* -1, or a capability a step needs and reaper lacks */
 	int need_step;           /* that step (enum privs_step) */
+	bool signal_as_uid;      /* no CAP_KILL for the job's uid: reaper takes it as
+				  * its effective uid once the job runs */
 };
 
 /* The ids a process runs with. */
@@ -76,7 +82,6 @@ enum privs_step {
 	PRIVS_CAPS,
 	PRIVS_AMBIENT,
 	PRIVS_NO_NEW_PRIVS,
-	PRIVS_SIGNAL,      /* before fork only: reaper could not signal the job */
 };
 
 /* Name of a step for messages ("set supplementary groups"). */
@@ -98,9 +103,11 @@ int privs_prepare(const struct config *cfg, bool has_tty, struct privs *p,
  * not kept by CAP_SETUID/CAP_SETGID (a root gid can always come back).
  * need_cap: the first of those steps that needs a capability now's
  * effective set lacks (setgroups: CAP_SETGID; setresgid, setresuid: CAP_SETGID,
- * CAP_SETUID unless the id is one we have), or CAP_KILL when the job's uid
- * is neither our real nor effective uid and we do not hold it (we could not
- * signal it). Sets p->steps. Pure.
+ * CAP_SETUID unless the id is one we have). signal_as_uid: the job's uid
+ * is neither our real nor effective uid and CAP_KILL is not in now's
+ * permitted set, so reaper could not signal it but as that uid (taking it
+ * needs what the uid step needed: CAP_SETUID, or an id we have). Sets
+ * p->steps. Pure.
  */
 void privs_plan_ids(const struct privs_ids *now, struct privs *p);
 
@@ -123,7 +130,10 @@ int privs_apply_child(const struct privs *p, enum privs_step *step);
 
 /* Reaper itself, once the child runs: keep CAP_KILL (to signal a child that
  * runs as another user; nothing where we do not hold it) and drop every
- * other capability. Logs failures. */
-void privs_drop_own(void);
+ * other capability. Before that, while CAP_SETUID is still effective, where
+ * p (the job's privileges; NULL: reaper started no job, or only relays to
+ * an inner reaper) says so (signal_as_uid): the job's uid as our effective
+ * uid, real and saved unchanged. Logs failures. */
+void privs_drop_own(const struct privs *p);
 
 #endif

@@ -7,6 +7,7 @@
  *             SETGID]: bounding set of those three, nothing inheritable or
  *             ambient, so no CAP_SETPCAP and no CAP_KILL;
  *   k8s+kill  the same with KILL added;
+ *   k8s-setuid the k8s profile without SETUID;
  *   openshift an arbitrary uid (1000650000, gid 0, no groups) with no
  *             capabilities and the host's bounding set.
  *
@@ -16,8 +17,9 @@
  *   capabilities are in every other set; a profile that already is what
  *   is asked changes nothing.
  * - refusals: what a profile cannot give is exit 125 with one line naming
- *   the privilege, and the command never runs: a job as nobody that reaper
- *   could not signal (no cap_kill), other groups without cap_setgid.
+ *   the privilege, and the command never runs: another uid without
+ *   cap_setuid (which reaper would also need to signal a job as nobody
+ *   without cap_kill), other groups without cap_setgid.
  * - bind: port 80 in a network namespace of its own, bound where the kept
  *   capability allows it and refused where not.
  * - file capabilities: a copy of bindport with cap_net_bind_service=ep
@@ -26,8 +28,10 @@
  *   binds; under k8s (no CAP_SETPCAP) no_new_privs keeps it from gaining
  *   the capability: it runs and cannot bind.
  * - TERM: a job as nobody under k8s+kill gets reaper's TERM and ends, as
- *   PID 1 and as a subreaper; under k8s (no CAP_KILL) reaper refuses to
- *   start it.
+ *   PID 1 and as a subreaper; under k8s (no CAP_KILL: reaper takes the
+ *   job's uid as its effective uid) too, after binding port 80 with the
+ *   kept cap_net_bind_service; and there the job's orphans are terminated
+ *   and reaped when it exits.
  *
  * Needs root, setpriv, and for the file case setcap (libcap2-bin).
  */
@@ -54,7 +58,7 @@
 #define NOBODY 65534UL
 #define ARBITRARY_UID "1000650000"
 
-enum profile { K8S, K8S_KILL, OPENSHIFT };
+enum profile { K8S, K8S_KILL, K8S_NO_SETUID, OPENSHIFT };
 #define K8S_CAPS (BIT(CAP_NET_BIND_SERVICE) | BIT(CAP_SETUID) | BIT(CAP_SETGID))
 
 /* setpriv's arguments for a profile, NULL-terminated. */
@@ -68,11 +72,19 @@ static const char *const *profile_args(enum profile p)
 		"--inh-caps=-all", "--ambient-caps=-all",
 		"--bounding-set=-all,+net_bind_service,+setuid,+setgid,+kill", NULL,
 	};
+	static const char *const k8s_no_setuid[] = {
+		"--inh-caps=-all", "--ambient-caps=-all",
+		"--bounding-set=-all,+net_bind_service,+setgid", NULL,
+	};
 	static const char *const openshift[] = {
 		"--reuid=" ARBITRARY_UID, "--regid=0", "--clear-groups", "--inh-caps=-all",
 		"--ambient-caps=-all", NULL,
 	};
-	return p == K8S ? k8s : p == K8S_KILL ? k8s_kill : openshift;
+	static const char *const *const all[] = {
+		[K8S] = k8s, [K8S_KILL] = k8s_kill, [K8S_NO_SETUID] = k8s_no_setuid,
+		[OPENSHIFT] = openshift,
+	};
+	return all[p];
 }
 
 static bool usable(void)
@@ -200,10 +212,9 @@ static const struct {
 	const char *opts[6];
 	const char *want;  /* stderr, exactly */
 } refusal_rows[] = {
-	{ "k8s: a job as nobody reaper could not signal", K8S,
+	{ "k8s without setuid: a job as nobody", K8S_NO_SETUID,
 	  { "--user", "nobody", "--caps", "net_bind_service", NULL },
-	  "reaper: --user: reaper could not signal a job running as uid 65534: it does not "
-	  "hold cap_kill\n" },
+	  "reaper: --user: cannot set uid: reaper does not hold cap_setuid\n" },
 	{ "openshift: --user nobody needs other groups", OPENSHIFT, { "--user", "nobody", NULL },
 	  "reaper: --user: cannot set supplementary groups: reaper does not hold cap_setgid\n" },
 	{ "openshift: --caps net_bind_service", OPENSHIFT, { "--caps", "net_bind_service", NULL },
@@ -361,23 +372,61 @@ START_TEST(test_term_with_kill)
 }
 END_TEST
 
+/* Kubernetes' drop [ALL] add [NET_BIND_SERVICE, SETUID, SETGID]: no
+ * CAP_KILL. The job, as nobody, binds port 80 with the kept capability and
+ * then waits for TERM, which reaper forwards as nobody in its effective
+ * uid. */
 START_TEST(test_term_without_kill)
 {
 	if (!usable())
 		return;
 	enum run_where where = wheres[_i];
-	const char *opts[] = { "--user", "nobody", NULL };
-	const char *cmd[] = { helper_path("sigrecorder"), "--exit-on", "TERM", "--exit", "9", NULL };
+	const char *opts[] = { "--user", "nobody", "--caps", "net_bind_service", NULL };
+	const char *cmd[] = { "/bin/sh", "-c", "\"$0\" 80 && exec \"$1\" --exit-on TERM --exit 9",
+			      helper_path("bindport"), helper_path("sigrecorder"), NULL };
+	char *argv[40];
+	profile_argv(argv, true, K8S, opts, cmd);
+	sigset_t all;
+	sigfillset(&all);
+	struct run_opts ropts = { .mask = &all };
+	struct run r;
+	run_start(&r, where, argv, &ropts);
+	ck_assert_msg(run_expect_line(&r, "bound", TIMEOUT_MS), "%s: port 80 not bound\n"
+		      "--- stdout:\n%s\n--- stderr:\n%s", where_phrase(where), r.out, r.err);
+	ck_assert_msg(run_expect_prefix(&r, "ready ", NULL, 0, TIMEOUT_MS),
+		      "%s: sigrecorder not ready\n--- stderr:\n%s", where_phrase(where), r.err);
+	run_signal(&r, SIGTERM);
+	ck_assert_msg(run_expect_line(&r, "sig 15", TIMEOUT_MS), "%s: TERM did not reach the job\n"
+		      "--- stdout:\n%s\n--- stderr:\n%s", where_phrase(where), r.out, r.err);
+	int code = run_wait(&r, TIMEOUT_MS);
+	ck_assert_msg(code == 9, "%s: exit %d, want the job's 9; stderr: %s", where_phrase(where),
+		      code, r.err);
+}
+END_TEST
+
+/* The same profile: the job's orphans (three, lingering, as nobody) are
+ * sent TERM when it exits, and none outlives reaper. */
+START_TEST(test_orphans_without_kill)
+{
+	if (!usable())
+		return;
+	enum run_where where = wheres[_i];
+	const char *opts[] = { "--user", "nobody", "--report", NULL };
+	const char *cmd[] = { helper_path("orphanfactory"), "--linger", "3", NULL };
 	char *argv[40];
 	profile_argv(argv, false, K8S, opts, cmd);
 	struct run r;
 	run_start(&r, where, argv, NULL);
 	int code = run_wait(&r, TIMEOUT_MS);
-	ck_assert_msg(code == 125, "%s: exit %d, want 125; stderr: %s", where_phrase(where), code,
+	ck_assert_msg(code == 0, "%s: exit %d, want 0; stderr: %s", where_phrase(where), code,
 		      r.err);
-	ck_assert_str_eq(r.err, "reaper: --user: reaper could not signal a job running as uid "
-				"65534: it does not hold cap_kill\n");
-	ck_assert_msg(strstr(r.out, "ready") == NULL, "the job started:\n%s", r.out);
+	ck_assert_msg(strstr(r.out, "done") != NULL, "%s: no orphans made:\n%s",
+		      where_phrase(where), r.out);
+	ck_assert_msg(strstr(r.err, "left-overs sent TERM: 3;") != NULL,
+		      "%s: the report lacks 'left-overs sent TERM: 3;'; stderr: %s",
+		      where_phrase(where), r.err);
+	ck_assert_msg(r.leftovers == 0, "%s: %d orphans outlived reaper; stderr: %s",
+		      where_phrase(where), r.leftovers, r.err);
 }
 END_TEST
 
@@ -399,6 +448,7 @@ Suite *test_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, test_term_with_kill, 0, N_WHERES);
 	tcase_add_loop_test(tc, test_term_without_kill, 0, N_WHERES);
+	tcase_add_loop_test(tc, test_orphans_without_kill, 0, N_WHERES);
 	suite_add_tcase(s, tc);
 	return s;
 }

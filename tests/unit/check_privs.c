@@ -7,7 +7,8 @@
  * still changed, and every changed id is proven gone unless its
  * capability is kept (or, for a gid, the new uid is root). What a step
  * that is not already true needs and reaper lacks is named before fork
- * (need_cap), and so is CAP_KILL for a job reaper could not signal.
+ * (need_cap); a job as another uid that reaper could not signal without
+ * CAP_KILL is no refusal but signal_as_uid (reaper takes its uid).
  */
 #include <check.h>
 #include <linux/capability.h>
@@ -108,7 +109,8 @@ END_TEST
 
 /* The privilege a step that is not already true needs, when reaper lacks
  * it (restricted profiles, issue 16): the first one, in the order of the
- * steps, and CAP_KILL for a job reaper could not signal. -1: nothing. */
+ * steps. -1: nothing. signal: reaper, holding no CAP_KILL, takes the job's
+ * uid as its effective uid to signal it (no refusal of its own). */
 #define ALL_CAPS (CAPS_BIT(41) - 1)
 #define NO_KILL (ALL_CAPS & ~CAPS_BIT(CAP_KILL))
 static const struct need_row {
@@ -122,27 +124,36 @@ static const struct need_row {
 	gid_t group;                 /* one wanted, or none when 0 */
 	int need_cap;
 	enum privs_step need_step;
+	bool signal;
 } need_rows[] = {
-	{ "root with everything", {0, 0, 0}, {0, 0, 0}, 0, ALL_CAPS, 1000, 1000, 27, -1, 0 },
+	{ "root with everything", {0, 0, 0}, {0, 0, 0}, 0, ALL_CAPS, 1000, 1000, 27, -1, 0, false },
 	{ "openshift: arbitrary uid, its own user", {1000650000, 1000650000, 1000650000},
-	  {0, 0, 0}, 0, 0, 1000650000, 0, 0, -1, 0 },
+	  {0, 0, 0}, 0, 0, 1000650000, 0, 0, -1, 0, false },
 	{ "openshift: another user", {1000650000, 1000650000, 1000650000}, {0, 0, 0}, 0, 0,
-	  65534, 0, 0, CAP_SETUID, PRIVS_UID },
+	  65534, 0, 0, CAP_SETUID, PRIVS_UID, true },
 	{ "no capabilities, other groups", {1000, 1000, 1000}, {1000, 1000, 1000}, 0, 0, 1000,
-	  1000, 27, CAP_SETGID, PRIVS_GROUPS },
+	  1000, 27, CAP_SETGID, PRIVS_GROUPS, false },
 	{ "no capabilities, another gid", {1000, 1000, 1000}, {1000, 1000, 1000}, 0, 0, 1000,
-	  2000, 0, CAP_SETGID, PRIVS_GID },
+	  2000, 0, CAP_SETGID, PRIVS_GID, false },
 	{ "no capabilities, a gid we hold as saved", {1000, 1000, 1000}, {1000, 1000, 2000}, 0, 0,
-	  1000, 2000, 0, -1, 0 },
+	  1000, 2000, 0, -1, 0, false },
 	{ "setuid only: groups first", {0, 0, 0}, {0, 0, 0}, 0, CAPS_BIT(CAP_SETUID) |
-	  CAPS_BIT(CAP_KILL), 1000, 1000, 27, CAP_SETGID, PRIVS_GROUPS },
-	{ "kubernetes without kill: cannot signal", {0, 0, 0}, {0, 0, 0}, 0,
+	  CAPS_BIT(CAP_KILL), 1000, 1000, 27, CAP_SETGID, PRIVS_GROUPS, false },
+	{ "kubernetes without kill: reaper takes the job's uid", {0, 0, 0}, {0, 0, 0}, 0,
 	  CAPS_BIT(CAP_SETUID) | CAPS_BIT(CAP_SETGID) | CAPS_BIT(CAP_NET_BIND_SERVICE), 65534,
-	  65534, 0, CAP_KILL, PRIVS_SIGNAL },
+	  65534, 0, -1, 0, true },
+	{ "kubernetes with kill: signals as it is", {0, 0, 0}, {0, 0, 0}, 0,
+	  CAPS_BIT(CAP_SETUID) | CAPS_BIT(CAP_SETGID) | CAPS_BIT(CAP_KILL), 65534, 65534, 0, -1,
+	  0, false },
+	{ "kubernetes without kill or setuid: the uid step refuses", {0, 0, 0}, {0, 0, 0}, 0,
+	  CAPS_BIT(CAP_SETGID) | CAPS_BIT(CAP_NET_BIND_SERVICE), 65534, 65534, 0, CAP_SETUID,
+	  PRIVS_UID, true },
+	{ "no capabilities, the job's uid is our saved one", {1000, 1000, 65534},
+	  {1000, 1000, 1000}, 0, 0, 65534, 1000, 0, -1, 0, true },
 	{ "all but kill, job as root: same uid", {0, 0, 0}, {0, 0, 0}, 0, NO_KILL, 0, 1000, 0,
-	  -1, 0 },
+	  -1, 0, false },
 	{ "all but kill, job as our real uid", {1000, 0, 0}, {0, 0, 0}, 0, NO_KILL, 1000, 0, 0,
-	  -1, 0 },
+	  -1, 0, false },
 };
 
 START_TEST(test_plan_needs)
@@ -166,6 +177,8 @@ START_TEST(test_plan_needs)
 	if (row->need_cap >= 0)
 		ck_assert_msg(p.steps.need_step == (int)row->need_step, "%s: need_step %d",
 			      row->name, p.steps.need_step);
+	ck_assert_msg(p.steps.signal_as_uid == row->signal, "%s: signal_as_uid %d", row->name,
+		      p.steps.signal_as_uid);
 }
 END_TEST
 
