@@ -65,15 +65,6 @@ const char *parse_skip_prefix(const char *text, const char *prefix)
 	return text;
 }
 
-bool parse_equal_nocase(const char *text, size_t len, const char *word)
-{
-	size_t i = 0;
-
-	while (i < len && word[i] != '\0' && ascii_lower(text[i]) == (unsigned char)word[i])
-		i++;
-	return i == len && word[i] == '\0';
-}
-
 /* "RTMIN", "RTMIN+N", "RTMAX", "RTMAX-N" (prefix already stripped of SIG). */
 static int parse_realtime(const char *text, int *signo)
 {

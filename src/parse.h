@@ -64,10 +64,6 @@ int parse_bool(const char *text, bool *value);
  * that pulls in 24 kB of glibc's per-CPU variants. */
 const char *parse_skip_prefix(const char *text, const char *prefix);
 
-/* Whether the len bytes at text spell word (in lower case), ignoring ASCII
- * case. Pure. */
-bool parse_equal_nocase(const char *text, size_t len, const char *word);
-
 /* A plain decimal number 0..max, no sign, no spaces, no trailing text. */
 int parse_uint(const char *text, unsigned long max, unsigned long *value);
 

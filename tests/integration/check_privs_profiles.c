@@ -388,7 +388,10 @@ START_TEST(test_term_without_kill)
 	profile_argv(argv, true, K8S, opts, cmd);
 	sigset_t all;
 	sigfillset(&all);
-	struct run_opts ropts = { .mask = &all };
+	/* Reaper takes the job's uid as its effective uid: the kernel makes
+	 * it non-dumpable, and LeakSanitizer's exit check, which ptraces it,
+	 * cannot run (the sanitized build); no_leak_check_env is NULL there. */
+	struct run_opts ropts = { .mask = &all, .env_add = no_leak_check_env() };
 	struct run r;
 	run_start(&r, where, argv, &ropts);
 	ck_assert_msg(run_expect_line(&r, "bound", TIMEOUT_MS), "%s: port 80 not bound\n"
@@ -415,8 +418,9 @@ START_TEST(test_orphans_without_kill)
 	const char *cmd[] = { helper_path("orphanfactory"), "--linger", "3", NULL };
 	char *argv[40];
 	profile_argv(argv, false, K8S, opts, cmd);
+	struct run_opts ropts = { .env_add = no_leak_check_env() }; /* see test_term_without_kill */
 	struct run r;
-	run_start(&r, where, argv, NULL);
+	run_start(&r, where, argv, &ropts);
 	int code = run_wait(&r, TIMEOUT_MS);
 	ck_assert_msg(code == 0, "%s: exit %d, want 0; stderr: %s", where_phrase(where), code,
 		      r.err);

@@ -87,8 +87,8 @@ void showprivs_value(const char *text, const char *key, char *buf, size_t size,
 
 /* In the sanitized build (ASAN_OPTIONS set, as make check-asan does): env
  * entries, NULL-terminated, for run_opts.env_add that turn LeakSanitizer's
- * exit check off, for a run that denies it the descriptors it needs; NULL
- * otherwise. Static storage. */
+ * exit check off, for a run that denies it what it needs (descriptors;
+ * ptrace of a reaper made non-dumpable); NULL otherwise. Static storage. */
 char *const *no_leak_check_env(void);
 
 #endif

@@ -374,25 +374,6 @@ START_TEST(test_parse_skip_prefix)
 }
 END_TEST
 
-static const struct {
-	const char *text;
-	size_t len;
-	const char *word;
-	bool equal;
-} equals[] = {
-	{ "kill", 4, "kill", true },     { "KILL", 4, "kill", true },
-	{ "KiLl,chown", 4, "kill", true }, { "kill", 3, "kill", false },
-	{ "killer", 6, "kill", false },  { "", 0, "", true },
-	{ "", 0, "kill", false },        { "x", 1, "", false },
-};
-
-START_TEST(test_parse_equal_nocase)
-{
-	ck_assert(parse_equal_nocase(equals[_i].text, equals[_i].len, equals[_i].word) ==
-		  equals[_i].equal);
-}
-END_TEST
-
 START_TEST(test_parse_uint)
 {
 	unsigned long value = 4242;
@@ -465,7 +446,6 @@ Suite *test_suite(void)
 	tcase_add_loop_test(tc, test_signal_unforwardable_reason, 0, N(reasons));
 	tcase_add_test(tc, test_reason_matches_forwardable);
 	tcase_add_loop_test(tc, test_parse_skip_prefix, 0, N(prefixes));
-	tcase_add_loop_test(tc, test_parse_equal_nocase, 0, N(equals));
 
 	tc = unit_tcase(s, "parse_rewrite", 5);
 	tcase_add_loop_test(tc, test_parse_rewrite_ok, 0, N(rewrite_ok));
