@@ -97,16 +97,14 @@ static enum forward_mode current_target(const struct reaper *r)
 	return r->child_reaped ? FWD_TREE : r->cfg->forward;
 }
 
-/* How long a look through the job that found nothing stopped stands for
- * the group and tree targets. Such a look reads /proc for every process of
- * the job, and a flood of TERMs (check_stress_signals sends thousands a
- * second beside a stream of orphans) must not become a flood of walks that
- * leaves the orphans unreaped. The main child is looked at every time. */
-#define STOPPED_LOOK_MS 100
-
 /* 1 when something in scope is stopped, 0 when not, -errno when /proc
  * cannot tell. The main child first: one read, and it is the one stopped
- * in the common cases (^Z stops the whole group; a debugger, SIGSTOP). */
+ * in the common cases (^Z stops the whole group; a debugger, SIGSTOP).
+ * The rest takes a walk of the job, made at most once a turn: a flood of
+ * TERMs (check_stress_signals sends thousands a second beside a stream of
+ * orphans) must not become a flood of walks that leaves orphans unreaped,
+ * and what one walk of a turn found nothing in stands for the signals of
+ * the same batch, all read before it. */
 static int job_stopped(struct reaper *r, enum forward_mode scope)
 {
 	if (!r->child_reaped) {
@@ -114,12 +112,16 @@ static int job_stopped(struct reaper *r, enum forward_mode scope)
 		if (child != 0 || scope == FWD_CHILD)
 			return child;
 	}
-	uint64_t now = clock_now_ms();
-	if (now < r->stopped_look_until_ms)
-		return 0; /* a walk found nothing moments ago */
+	if (r->turn_found_none_stopped)
+		return 0;
 	int stopped = descendants_stopped(r, scope);
-	r->stopped_look_until_ms = stopped == 0 ? now + STOPPED_LOOK_MS : 0;
+	r->turn_found_none_stopped = stopped == 0;
 	return stopped;
+}
+
+void forward_turn_begin(struct reaper *r)
+{
+	r->turn_found_none_stopped = false;
 }
 
 /* Send signo to the current target; log a failure, note a success. */

@@ -42,4 +42,8 @@ int forward_deliver(struct reaper *r, int signo);
  * -errno; -ESRCH once the child was reaped. */
 int forward_to_child(struct reaper *r, int signo);
 
+/* A new turn of the loop: forget whether this turn's walk found the job
+ * stopped, so the next terminating signal looks again. */
+void forward_turn_begin(struct reaper *r);
+
 #endif

@@ -219,6 +219,7 @@ void loop_run(struct reaper *r)
 	while (!shutdown_done(r)) {
 		bool ready[POLL_COUNT] = {false};
 		drained = next_turn(r, &t, ready, drained);
+		forward_turn_begin(r);
 		if (t.sigchld)
 			reap_drain(r);
 		if (ready[POLL_CONTROL])

@@ -47,9 +47,8 @@ struct reaper {
 	int child_status;        /* wait status, valid once child_reaped */
 
 	bool exit_requested;     /* --pause: TERM or INT arrived */
-	/* forward.c: until then (CLOCK_MONOTONIC ms), a walk of the job found
-	 * nothing stopped; 0 when none stands. */
-	uint64_t stopped_look_until_ms;
+	/* forward.c: a walk of the job in this turn found nothing stopped. */
+	bool turn_found_none_stopped;
 	bool children_left;      /* waitpid has not yet answered ECHILD */
 
 	/* Shutdown deadlines, CLOCK_MONOTONIC milliseconds; 0 when unset. */
