@@ -34,8 +34,14 @@ WARN += -Werror
 endif
 HARDEN := -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
 	-fstack-clash-protection -fPIE
-ifeq ($(shell uname -m),x86_64)
+# Control-flow protection for the machine the compiler targets (a cross
+# build is not for the machine it runs on): CET on x86, PAC and BTI on arm64.
+TARGET_MACHINE := $(shell $(CC) -dumpmachine 2>/dev/null)
+ifneq ($(filter x86_64-% i386-% i486-% i586-% i686-%,$(TARGET_MACHINE)),)
 HARDEN += -fcf-protection
+endif
+ifneq ($(filter aarch64-%,$(TARGET_MACHINE)),)
+HARDEN += -mbranch-protection=standard
 endif
 HARDEN_LD := -pie -Wl,-z,relro,-z,now,-z,noexecstack -Wl,--as-needed
 
@@ -48,7 +54,7 @@ HARDEN_LD := -pie -Wl,-z,relro,-z,now,-z,noexecstack -Wl,--as-needed
 # has them: a PIE's pointer tables otherwise cost 24 bytes per pointer.
 SIZE_CFLAGS := -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
 	-fno-unwind-tables -fno-plt
-RELR := $(shell printf 'int main(void){return 0;}' | $(CC) -x c -Wl,-z,pack-relative-relocs -o /dev/null - 2>/dev/null && echo -Wl,-z,pack-relative-relocs)
+RELR := $(shell printf 'int main(void){return 0;}' | $(CC) -x c -Wl,--fatal-warnings -Wl,-z,pack-relative-relocs -o /dev/null - 2>/dev/null && echo -Wl,-z,pack-relative-relocs)
 SIZE_LDFLAGS := -Wl,--gc-sections $(RELR)
 
 # libcap: capability names, the kernel's capability count and the IAB sets
@@ -59,6 +65,14 @@ CAP_LIBS = $(shell $(PKG_CONFIG) --libs libcap 2>/dev/null)
 CAP_STATIC_LIBS = $(shell $(PKG_CONFIG) --static --libs libcap 2>/dev/null)
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
+
+# The commit reaper was built from, for --version ("git.abc1234"; "unknown"
+# outside a git checkout). Only main.o carries it, and it depends on
+# $(COMMIT_STAMP), rewritten when the commit changes: a new commit rebuilds
+# one object, not all of them.
+GIT_COMMIT := $(shell git rev-parse --short=7 HEAD 2>/dev/null)
+REAPER_COMMIT := $(if $(GIT_COMMIT),git.$(GIT_COMMIT),unknown)
+COMMIT_STAMP = $(BUILD)/commit
 
 ALL_CFLAGS = -std=gnu11 $(WARN) $(HARDEN) -DREAPER_VERSION='"$(VERSION)"' $(CFLAGS)
 # src/ only: the tests and helpers keep -O2 and their unwind tables.
@@ -95,6 +109,9 @@ $(BUILD)/reaper-static: $(OBJS)
 # src/ is GNU C throughout; tests choose their own feature macros.
 $(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)/obj
 	$(CC) -D_GNU_SOURCE $(SRC_CFLAGS) $(CAP_CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/main.o: $(COMMIT_STAMP)
+$(BUILD)/obj/main.o: SRC_CFLAGS += -DREAPER_COMMIT='"$(REAPER_COMMIT)"'
 
 $(BUILD)/reaper: $(OBJS)
 	$(CC) $(SRC_CFLAGS) -o $@ $^ $(HARDEN_LD) $(SIZE_LDFLAGS) $(LDFLAGS) $(CAP_LIBS)
@@ -292,6 +309,10 @@ FLAGS_LINE := $(CC) $(SRC_CFLAGS) | $(ALL_CFLAGS) | $(ALL_LDFLAGS) | $(SIZE_LDFL
 ifneq ($(file < $(FLAGS_STAMP)),$(FLAGS_LINE))
 $(shell mkdir -p $(BUILD))
 $(file > $(FLAGS_STAMP),$(FLAGS_LINE))
+endif
+ifneq ($(file < $(COMMIT_STAMP)),$(REAPER_COMMIT))
+$(shell mkdir -p $(BUILD))
+$(file > $(COMMIT_STAMP),$(REAPER_COMMIT))
 endif
 
 $(OBJS) $(UNIT_TESTS) $(INTEG_TESTS) $(HELPERS) $(STATIC_HELPERS) $(DOCKER_TESTS) \

@@ -110,7 +110,7 @@ check-valgrind: $(UNIT_TESTS)
 CPPCHECK ?= cppcheck
 CLANG_TIDY ?= clang-tidy
 STATIC_DIR := $(BUILD)/static
-STATIC_DEFS = -D_GNU_SOURCE -DREAPER_VERSION='"$(VERSION)"'
+STATIC_DEFS = -D_GNU_SOURCE -DREAPER_VERSION='"$(VERSION)"' -DREAPER_COMMIT='"$(REAPER_COMMIT)"'
 CPPCHECK_FLAGS := --std=c11 --platform=unix64 --library=posix --library=gnu \
 	--enable=warning,style,performance,portability,unusedFunction \
 	--inline-suppr --suppressions-list=.cppcheck-suppressions \

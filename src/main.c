@@ -85,7 +85,7 @@ static void parse_or_exit(struct config *cfg, int argc, char *argv[])
 	case CLI_HELP:
 		print_and_exit(cli_help());
 	case CLI_VERSION:
-		print_and_exit("reaper " REAPER_VERSION "\n");
+		print_and_exit("reaper " REAPER_VERSION " - " REAPER_COMMIT "\n");
 	case CLI_LICENSE:
 		print_and_exit(cli_license());
 	case CLI_USAGE:
