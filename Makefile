@@ -10,6 +10,9 @@
 #   make static     build/reaper-static, for FROM-scratch images
 #   make docker-image   the FROM-scratch image reaper:VERSION (docker/)
 #   make install    PREFIX=/usr/local DESTDIR=
+#   make uninstall  the same PREFIX and DESTDIR
+#   make deb        build/reaper_VERSION-1_ARCH.deb (mk/deb.mk)
+#   make release    static binaries for x86_64 and aarch64 (mk/release.mk)
 #   make clean
 #
 # We append to the user's CFLAGS/LDFLAGS, never replace them. WERROR=1 turns
@@ -90,7 +93,7 @@ INTEG_LIB := $(wildcard tests/integration/harness*.c)
 # Declares test_suite() for every check_*.c without each file repeating it.
 TEST_INCLUDE := -include tests/suite.h
 
-.PHONY: all deps check check-unit check-integration demo demo-deps install clean helpers static
+.PHONY: all deps check check-unit check-integration demo demo-deps install uninstall clean helpers static
 all: $(BUILD)/reaper
 
 # A static reaper for images with nothing else in them (FROM scratch).
@@ -215,6 +218,11 @@ demo: demo-deps
 install: $(BUILD)/reaper
 	install -D -m 0755 $(BUILD)/reaper $(DESTDIR)$(PREFIX)/bin/reaper
 	@if [ -f doc/reaper.1 ]; then install -D -m 0644 doc/reaper.1 $(DESTDIR)$(PREFIX)/share/man/man1/reaper.1; fi
+
+# What install installed, under the same PREFIX and DESTDIR; the
+# directories stay (others may share them).
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/reaper $(DESTDIR)$(PREFIX)/share/man/man1/reaper.1
 
 clean:
 	rm -rf $(BUILD)

@@ -7,11 +7,14 @@
 #                       first (release-deps)
 #   make release-deps   the cross compiler, cross glibc and the foreign
 #                       libcap (Debian multiarch) of every foreign
-#                       architecture, qemu-user-static and file(1); as root
-#   make check-release  make release, then tests/release/check_release:
-#                       checksums, file(1), --version, and each binary's
-#                       core behaviour as PID 1 of a PID namespace, the
-#                       foreign one under qemu-user (in make check)
+#                       architecture, qemu-user-static, file(1), lintian
+#                       and dpkg-dev (dpkg-shlibdeps, for make deb); as root
+#   make check-release  make release and make deb, then tests/release:
+#                       check_release (checksums, file(1), --version, and
+#                       each binary's core behaviour as PID 1 of a PID
+#                       namespace, the foreign one under qemu-user) and
+#                       check_deb (lintian; apt install, run, apt remove);
+#                       in make check
 #
 # Each architecture is built by make itself, re-entered with the target's
 # compiler, its pkg-config directory and a build directory of its own
@@ -34,8 +37,9 @@ RELEASE_FOREIGN := $(filter-out $(HOST_ARCH),$(RELEASE_ARCHES))
 release_cross_pkgs = gcc-$(subst _,-,$(RELEASE_TRIPLET_$(1))) \
 	libc6-dev-$(RELEASE_DEBARCH_$(1))-cross libcap-dev:$(RELEASE_DEBARCH_$(1))
 RELEASE_PKGS := $(foreach a,$(RELEASE_FOREIGN),$(call release_cross_pkgs,$(a))) \
-	qemu-user-static file
-RELEASE_SUITE := $(BUILD)/tests/release/check_release
+	qemu-user-static file lintian dpkg-dev
+# check_release, and check_deb for make deb (mk/deb.mk).
+RELEASE_SUITES := $(patsubst tests/release/%.c,$(BUILD)/tests/release/%,$(wildcard tests/release/check_*.c))
 
 .PHONY: release release-deps check-release
 
@@ -89,12 +93,12 @@ release_dpkg_version = dpkg-query -W -f='$${Version}' \
 $(BUILD)/tests/release:
 	mkdir -p $@
 
-$(RELEASE_SUITE): tests/release/check_release.c tests/check_main.c $(INTEG_LIB) \
+$(BUILD)/tests/release/%: tests/release/%.c tests/check_main.c $(INTEG_LIB) \
 		$(wildcard tests/integration/*.h) $(FLAGS_STAMP) $(COMMIT_STAMP) | $(BUILD)/tests/release
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(TEST_INCLUDE) -Isrc -Itests/integration \
 		-DREAPER_BUILD_DIR='"$(abspath $(BUILD))"' -DREAPER_SOURCE_DIR='"$(CURDIR)"' \
 		-DREAPER_RELEASE_DIR='"$(abspath $(RELEASE_DIR))"' \
-		-DREAPER_COMMIT='"$(REAPER_COMMIT)"' \
+		-DREAPER_COMMIT='"$(REAPER_COMMIT)"' -DREAPER_DEB_FILE='"$(abspath $(DEB_FILE))"' \
 		-o $@ $< tests/check_main.c $(INTEG_LIB) $(ALL_LDFLAGS) $(CHECK_LIBS)
 
 # Not root and something missing: one line, and make check goes on.
@@ -103,8 +107,8 @@ check-release:
 		echo "release: skipped: needs root to install$(foreach p,$(RELEASE_PKGS), $(p))"; \
 		$(call TALLY,skip,release); \
 	else \
-		$(MAKE) --no-print-directory release helpers $(RELEASE_SUITE) && \
-		tests/run-suites root:$(RELEASE_SUITE); \
+		$(MAKE) --no-print-directory release deb helpers $(RELEASE_SUITES) && \
+		tests/run-suites $(addprefix root:,$(RELEASE_SUITES)); \
 	fi
 
 CHECK_EXTRA += check-release
