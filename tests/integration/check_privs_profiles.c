@@ -345,6 +345,20 @@ START_TEST(test_bind)
 }
 END_TEST
 
+/* The job (sigrecorder --exit-on TERM --exit 9) gets ready; a TERM to
+ * reaper reaches it, and reaper exits with the job's 9. */
+static void term_ends_job(struct run *r, enum run_where where)
+{
+	ck_assert_msg(run_expect_prefix(r, "ready ", NULL, 0, TIMEOUT_MS),
+		      "%s: sigrecorder not ready\n--- stderr:\n%s", where_phrase(where), r->err);
+	run_signal(r, SIGTERM);
+	ck_assert_msg(run_expect_line(r, "sig 15", TIMEOUT_MS), "%s: TERM did not reach the job\n"
+		      "--- stdout:\n%s\n--- stderr:\n%s", where_phrase(where), r->out, r->err);
+	int code = run_wait(r, TIMEOUT_MS);
+	ck_assert_msg(code == 9, "%s: exit %d, want the job's 9; stderr: %s", where_phrase(where),
+		      code, r->err);
+}
+
 /* ---- TERM to a job as another user ---------------------------------------- */
 
 START_TEST(test_term_with_kill)
@@ -361,14 +375,7 @@ START_TEST(test_term_with_kill)
 	struct run_opts ropts = { .mask = &all };
 	struct run r;
 	run_start(&r, where, argv, &ropts);
-	ck_assert_msg(run_expect_prefix(&r, "ready ", NULL, 0, TIMEOUT_MS),
-		      "%s: sigrecorder not ready\n--- stderr:\n%s", where_phrase(where), r.err);
-	run_signal(&r, SIGTERM);
-	ck_assert_msg(run_expect_line(&r, "sig 15", TIMEOUT_MS), "%s: TERM did not reach the job\n"
-		      "--- stdout:\n%s\n--- stderr:\n%s", where_phrase(where), r.out, r.err);
-	int code = run_wait(&r, TIMEOUT_MS);
-	ck_assert_msg(code == 9, "%s: exit %d, want the job's 9; stderr: %s", where_phrase(where),
-		      code, r.err);
+	term_ends_job(&r, where);
 }
 END_TEST
 
@@ -396,14 +403,7 @@ START_TEST(test_term_without_kill)
 	run_start(&r, where, argv, &ropts);
 	ck_assert_msg(run_expect_line(&r, "bound", TIMEOUT_MS), "%s: port 80 not bound\n"
 		      "--- stdout:\n%s\n--- stderr:\n%s", where_phrase(where), r.out, r.err);
-	ck_assert_msg(run_expect_prefix(&r, "ready ", NULL, 0, TIMEOUT_MS),
-		      "%s: sigrecorder not ready\n--- stderr:\n%s", where_phrase(where), r.err);
-	run_signal(&r, SIGTERM);
-	ck_assert_msg(run_expect_line(&r, "sig 15", TIMEOUT_MS), "%s: TERM did not reach the job\n"
-		      "--- stdout:\n%s\n--- stderr:\n%s", where_phrase(where), r.out, r.err);
-	int code = run_wait(&r, TIMEOUT_MS);
-	ck_assert_msg(code == 9, "%s: exit %d, want the job's 9; stderr: %s", where_phrase(where),
-		      code, r.err);
+	term_ends_job(&r, where);
 }
 END_TEST
 
