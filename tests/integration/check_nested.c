@@ -82,15 +82,6 @@ static bool chain_argv(char **argv, size_t size, int chain, const char *const *c
 	return true;
 }
 
-static void start_blocked(struct run *r, enum run_where where, char *const argv[],
-			  char *const env_add[], bool pipe_stdin)
-{
-	static sigset_t all;
-	sigfillset(&all);
-	struct run_opts opts = { .pipe_stdin = pipe_stdin, .env_add = env_add, .mask = &all };
-	run_start(r, where, argv, &opts);
-}
-
 /* The next line of r's stdout must be want. */
 static void expect_next(struct run *r, const char *want, const char *what)
 {
@@ -142,7 +133,7 @@ START_TEST(test_user)
 	if (!chain_argv(argv, MAX_ARGS, chain, cmd))
 		return;
 	struct run r;
-	start_blocked(&r, where, argv, env, false);
+	run_start_blocked(&r, where, argv, env, false);
 	int code = run_wait(&r, EXIT_MS);
 	ck_assert_msg(code == 7, "%s: exit %d, want 7\n--- stdout:\n%s\n--- stderr:\n%s", what,
 		      code, r.out, r.err);
@@ -170,7 +161,7 @@ START_TEST(test_term)
 	if (!chain_argv(argv, MAX_ARGS, chain, cmd))
 		return;
 	struct run r;
-	start_blocked(&r, where, argv, NULL, false);
+	run_start_blocked(&r, where, argv, NULL, false);
 	expect_ready(&r, what);
 	signal_outer(&r, SIGTERM);
 	expect_next(&r, "sig 15", what);
@@ -186,7 +177,7 @@ START_TEST(test_term)
 	const char *on_term[] = { helper_path("sigrecorder"), "--exit-on", "TERM", "--exit", "43",
 				  NULL };
 	ck_assert(chain_argv(argv, MAX_ARGS, chain, on_term));
-	start_blocked(&r, where, argv, NULL, false);
+	run_start_blocked(&r, where, argv, NULL, false);
 	expect_ready(&r, what);
 	signal_outer(&r, SIGTERM);
 	code = run_wait(&r, EXIT_MS);
@@ -211,7 +202,7 @@ START_TEST(test_orphans)
 	if (!chain_argv(argv, MAX_ARGS, chain, cmd))
 		return;
 	struct run r;
-	start_blocked(&r, where, argv, NULL, true);
+	run_start_blocked(&r, where, argv, NULL, true);
 	ck_assert_msg(run_expect_line(&r, "done", LINE_MS), "%s: no 'done'\n--- stderr:\n%s", what,
 		      r.err);
 	await_below(&r, run_reaper_pid(&r, LINE_MS), 0, 2, LINE_MS, what);
@@ -229,7 +220,7 @@ static void start_rr_recorder(struct run *r, enum run_where where, char *const e
 	const char *cmd[] = { helper_path("sigrecorder"), "--exit-on", "RTMAX", NULL };
 	char *argv[MAX_ARGS];
 	ck_assert(chain_argv(argv, MAX_ARGS, 0, cmd));
-	start_blocked(r, where, argv, env, false);
+	run_start_blocked(r, where, argv, env, false);
 	expect_ready(r, "reaper/reaper");
 }
 

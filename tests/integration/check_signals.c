@@ -38,18 +38,6 @@
 #define LINE_MS 10000
 #define EXIT_MS 15000
 
-/* Start argv with every signal blocked from fork on: reaper blocks them
- * anyway, and passes that mask to the recorder, which closes the window
- * between its exec and its first instruction. */
-static void start_blocked(struct run *r, enum run_where where, char *const argv[],
-			  char *const env_add[], bool pipe_stdin)
-{
-	static sigset_t all;
-	sigfillset(&all);
-	struct run_opts opts = { .pipe_stdin = pipe_stdin, .env_add = env_add, .mask = &all };
-	run_start(r, where, argv, &opts);
-}
-
 /* Next line of r's stdout, failing the test on EOF or timeout. The
  * recorder's "sig 17" (it reaped its grandchild) is not about forwarding
  * and is skipped. */
@@ -110,7 +98,7 @@ static void family_start(struct family *f, enum run_where where, const char *con
 			      NULL };
 	char *argv[16];
 	build_argv(argv, sizeof argv / sizeof argv[0], reaper_path(), opts, cmd);
-	start_blocked(&f->r, where, argv, env_add, false);
+	run_start_blocked(&f->r, where, argv, env_add, false);
 
 	char line[256];
 	ck_assert_msg(run_expect_prefix(&f->r, "ready-grandchild ", line, sizeof line, LINE_MS),
@@ -260,7 +248,7 @@ START_TEST(test_storm_ignored)
 	char *argv[] = { (char *)reaper_path(), "--", (char *)helper_path("sigignorer"), "7",
 			 NULL };
 	struct run r;
-	start_blocked(&r, wheres[_i], argv, NULL, true);
+	run_start_blocked(&r, wheres[_i], argv, NULL, true);
 	ck_assert_msg(run_expect_line(&r, "ready", LINE_MS), "sigignorer not ready: %s", r.err);
 	pid_t pid = run_reaper_pid(&r, LINE_MS);
 
@@ -310,7 +298,7 @@ START_TEST(test_storm_realtime_counted)
 	char *argv[] = { (char *)reaper_path(), "--", (char *)helper_path("sigrecorder"),
 			 "--exit-on", "RTMAX", NULL };
 	struct run r;
-	start_blocked(&r, wheres[_i], argv, NULL, false);
+	run_start_blocked(&r, wheres[_i], argv, NULL, false);
 	ck_assert_msg(run_expect_prefix(&r, "ready ", NULL, 0, LINE_MS), "no ready line: %s",
 		      r.err);
 	pid_t pid = run_reaper_pid(&r, LINE_MS);
@@ -365,7 +353,7 @@ static void start_recorder(struct run *r, enum run_where where, const char *cons
 	const char *cmd[] = { helper_path("sigrecorder"), "--exit-on", "RTMAX", NULL };
 	char *argv[16];
 	build_argv(argv, sizeof argv / sizeof argv[0], reaper_path(), opts, cmd);
-	start_blocked(r, where, argv, NULL, false);
+	run_start_blocked(r, where, argv, NULL, false);
 	ck_assert_msg(run_expect_prefix(r, "ready ", NULL, 0, LINE_MS), "no ready line: %s",
 		      r->err);
 }

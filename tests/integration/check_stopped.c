@@ -42,16 +42,6 @@
 #define EXIT_MS 10000
 #define STATE_MS 10000
 
-/* Start argv with every signal blocked from fork on (reaper passes its
- * original mask on to the recorder, closing its start-up window). */
-static void start_blocked(struct run *r, enum run_where where, char *const argv[])
-{
-	static sigset_t all;
-	sigfillset(&all);
-	struct run_opts opts = { .mask = &all };
-	run_start(r, where, argv, &opts);
-}
-
 /* Start reaper with opts around sigrecorder with rec_opts; wait for its
  * "ready" line and return its host pid. */
 static pid_t start_recorder(struct run *r, enum run_where where, const char *const opts[],
@@ -64,7 +54,7 @@ static pid_t start_recorder(struct run *r, enum run_where where, const char *con
 	cmd[n] = NULL;
 	char *argv[24];
 	build_argv(argv, sizeof argv / sizeof argv[0], reaper_path(), opts, cmd);
-	start_blocked(r, where, argv);
+	run_start_blocked(r, where, argv, NULL, false);
 	ck_assert_msg(run_expect_prefix(r, "ready ", NULL, 0, LINE_MS),
 		      "%s: no ready line\n--- stderr:\n%s", where_name(where), r->err);
 	return only_child(run_reaper_pid(r, LINE_MS));

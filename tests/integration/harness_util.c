@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <pty.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -204,4 +205,13 @@ char *const *no_leak_check_env(void)
 	/* A later option wins: the exit code and the rest stay as given. */
 	snprintf(asan, sizeof asan, "ASAN_OPTIONS=%s:detect_leaks=0", given);
 	return env;
+}
+
+void run_start_blocked(struct run *r, enum run_where where, char *const argv[],
+		       char *const env_add[], bool pipe_stdin)
+{
+	static sigset_t all;
+	sigfillset(&all);
+	struct run_opts opts = { .pipe_stdin = pipe_stdin, .env_add = env_add, .mask = &all };
+	run_start(r, where, argv, &opts);
 }

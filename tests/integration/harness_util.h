@@ -30,6 +30,13 @@ const char *where_phrase(enum run_where where);
  * ("SKIP <tcase>: <why>"); the caller then returns. */
 void test_skip(const char *why);
 
+/* run_start with every signal blocked from fork on, env_add and
+ * pipe_stdin as in struct run_opts: reaper blocks them anyway and passes
+ * that mask on, which closes a helper's window between its exec and its
+ * first instruction. */
+void run_start_blocked(struct run *r, enum run_where where, char *const argv[],
+		       char *const env_add[], bool pipe_stdin);
+
 /* The first executable name in $PATH (a default PATH when unset or
  * empty), written into buf; buf, or NULL when there is none or it does
  * not fit. Sets no errno a caller could rely on. */
