@@ -449,16 +449,16 @@ int descendants_count(const struct reaper *r)
 }
 
 /* The main child's pid as /proc numbers it: under --isolate the inner
- * reaper sees the outer namespace's /proc, where r->child_pid means
+ * reaper sees the outer namespace's /proc, where r->job.child_pid means
  * another process. A pidfd's fdinfo gives the pid in the namespace of the
- * /proc it is read from. Without a pidfd, r->child_pid. */
+ * /proc it is read from. Without a pidfd, r->job.child_pid. */
 static pid_t child_in_proc(const struct reaper *r)
 {
 	char path[PROC_PATH_MAX], buf[512];
 
-	if (r->child_pidfd < 0)
-		return r->child_pid;
-	(void)put_pid(put_text(path, "/proc/self/fdinfo/"), (pid_t)r->child_pidfd);
+	if (r->job.child_pidfd < 0)
+		return r->job.child_pid;
+	(void)put_pid(put_text(path, "/proc/self/fdinfo/"), (pid_t)r->job.child_pidfd);
 	if (read_small_file(path, buf, sizeof(buf)) < 0)
 		return -1;
 	char *field = strstr(buf, "\nPid:");
@@ -470,7 +470,7 @@ int descendants_stopped(const struct reaper *r, enum forward_mode scope)
 	struct action a = { .signo = 0, .stopped = true };
 
 	if (scope != FWD_TREE) {
-		pid_t child = r->child_reaped ? 0 : child_in_proc(r);
+		pid_t child = r->job.child_reaped ? 0 : child_in_proc(r);
 		if (child <= 0)
 			return -ENOENT;
 		if (scope == FWD_CHILD)

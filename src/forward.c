@@ -21,22 +21,22 @@
 
 int forward_to_child(struct reaper *r, int signo)
 {
-	if (r->child_reaped || r->child_pid <= 0)
+	if (r->job.child_reaped || r->job.child_pid <= 0)
 		return -ESRCH;
-	if (r->child_pidfd >= 0)
-		return pidfd_send_signal(r->child_pidfd, signo, NULL, 0) == 0 ? 0 : -errno;
+	if (r->job.child_pidfd >= 0)
+		return pidfd_send_signal(r->job.child_pidfd, signo, NULL, 0) == 0 ? 0 : -errno;
 	/* No pidfd (old kernel): the PID is still ours, since we have not
 	 * reaped it, so kill(2) cannot hit a recycled process. */
-	return kill(r->child_pid, signo) == 0 ? 0 : -errno;
+	return kill(r->job.child_pid, signo) == 0 ? 0 : -errno;
 }
 
 /* The process group named after the child; ESRCH when the child left it
  * (setsid) and nobody else is in it: then the child alone. */
 static int forward_to_group(struct reaper *r, int signo)
 {
-	if (r->child_reaped || r->child_pid <= 0)
+	if (r->job.child_reaped || r->job.child_pid <= 0)
 		return -ESRCH;
-	if (kill(-r->child_pid, signo) == 0)
+	if (kill(-r->job.child_pid, signo) == 0)
 		return 0;
 	if (errno != ESRCH)
 		return -errno;
@@ -45,7 +45,7 @@ static int forward_to_group(struct reaper *r, int signo)
 
 static const char *target_kind(const struct reaper *r)
 {
-	if (r->child_reaped || r->cfg->forward == FWD_TREE)
+	if (r->job.child_reaped || r->cfg->forward == FWD_TREE)
 		return "descendants of";
 	return r->cfg->forward == FWD_GROUP ? "process group" : "child";
 }
@@ -83,18 +83,18 @@ static void note_delivery(struct reaper *r, int signo)
 	}
 	if (!trace_on(r))
 		return;
-	if (r->child_reaped || r->cfg->forward == FWD_TREE)
+	if (r->job.child_reaped || r->cfg->forward == FWD_TREE)
 		trace_event(r, "event=forward sig=%s target=tree", signal_name(signo, name));
 	else
 		trace_event(r, "event=forward sig=%s target=%s:%d", signal_name(signo, name),
-			    r->cfg->forward == FWD_GROUP ? "group" : "child", (int)r->child_pid);
+			    r->cfg->forward == FWD_GROUP ? "group" : "child", (int)r->job.child_pid);
 }
 
 /* Where a signal for the job goes now: the configured target while the
  * main child lives, every descendant after. */
 static enum forward_mode current_target(const struct reaper *r)
 {
-	return r->child_reaped ? FWD_TREE : r->cfg->forward;
+	return r->job.child_reaped ? FWD_TREE : r->cfg->forward;
 }
 
 /* 1 when something in scope is stopped, 0 when not, -errno when /proc
@@ -107,7 +107,7 @@ static enum forward_mode current_target(const struct reaper *r)
  * the same batch, all read before it. */
 static int job_stopped(struct reaper *r, enum forward_mode scope)
 {
-	if (!r->child_reaped) {
+	if (!r->job.child_reaped) {
 		int child = descendants_stopped(r, FWD_CHILD);
 		if (child != 0 || scope == FWD_CHILD)
 			return child;
@@ -141,7 +141,7 @@ static int deliver(struct reaper *r, int signo)
 	if (err < 0) {
 		errno = -err;
 		log_msg(err == -ESRCH ? LOG_INFO : LOG_WARN, "forwarding %s to %s %d: %m",
-			signal_name(signo, name), target_kind(r), (int)r->child_pid);
+			signal_name(signo, name), target_kind(r), (int)r->job.child_pid);
 		return err;
 	}
 	note_delivery(r, signo);
@@ -199,6 +199,6 @@ int forward_signal(struct reaper *r, int signo)
 		log_msg(LOG_INFO, "forwarded %s%s%s to %s %d", signal_name(signo, name),
 			target != signo ? " as " : "",
 			target != signo ? signal_name(target, target_name) : "", target_kind(r),
-			r->child_reaped ? (int)r->self_pid : (int)r->child_pid);
+			r->job.child_reaped ? (int)r->self_pid : (int)r->job.child_pid);
 	return err;
 }

@@ -123,9 +123,9 @@ bool isolate_enter(struct reaper *r, struct config *outer_cfg)
 	if (outer_pidfd >= 0)
 		(void)close(outer_pidfd);
 	r->control_fd = control[0];
-	r->child_pid = pid;
-	r->child_pidfd = pidfd_open(pid, 0);
-	r->children_left = true;
+	r->job.child_pid = pid;
+	r->job.child_pidfd = pidfd_open(pid, 0);
+	r->job.children_left = true;
 	make_outer_config(r->cfg, outer_cfg);
 	r->cfg = outer_cfg;
 	log_msg(LOG_INFO, "job isolated in a new PID namespace under pid %d", (int)pid);
@@ -171,9 +171,9 @@ void isolate_read_control(struct reaper *r)
 
 	while ((n = read(r->control_fd, &msg, sizeof(msg))) == (ssize_t)sizeof(msg)) {
 		if (msg.kind == 'P')
-			r->terminal_pgid = msg.pid;
+			r->tty.job_pgid = msg.pid;
 		else if (msg.kind == 'S')
-			r->child_stopped = true;
+			r->job.child_stopped = true;
 	}
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
 		/* The inner reaper is gone (or the pipe broke): stop polling it. */

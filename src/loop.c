@@ -17,7 +17,6 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <sys/signalfd.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -28,6 +27,7 @@
 #include "reap.h"
 #include "reaper.h"
 #include "shutdown.h"
+#include "terminal.h"
 #include "trace.h"
 
 #define BATCH 32
@@ -49,7 +49,7 @@ static void wait_for_events(const struct reaper *r, bool ready[POLL_COUNT], int 
 {
 	struct pollfd pfd[POLL_COUNT] = {
 		[POLL_SIGNALS] = {.fd = r->signal_fd, .events = POLLIN},
-		[POLL_TIMER] = {.fd = r->timer_fd, .events = POLLIN},
+		[POLL_TIMER] = {.fd = r->shutdown.timer_fd, .events = POLLIN},
 		[POLL_CONTROL] = {.fd = r->control_fd, .events = POLLIN},
 	};
 
@@ -97,42 +97,6 @@ static bool read_batch(const struct reaper *r, struct turn *t)
 		t->info[t->count++] = *si;
 	}
 	return got < BATCH;
-}
-
-/* The child stopped (Ctrl-Z, TTIN, STOP): stop ourselves too, so the shell
- * that started us sees its job stop and gets its prompt back. Only when we
- * hold a terminal, the one case where a shell's job control needs it: a
- * stopped reaper acts on no TERM, so elsewhere (a host job under systemd or
- * cron, a container) a stopped job would become unkillable by TERM. As PID
- * 1 there is no such shell, and stopping would freeze the container; as the
- * inner reaper of --isolate, the outer one stops in our place (on the same
- * terminal test). */
-static void follow_child_stop(struct reaper *r)
-{
-	if (!r->child_stopped || r->child_reaped)
-		return;
-	r->child_stopped = false;
-	if (r->tty_fd < 0)
-		return;
-	if (r->self_pid == 1) {
-		if (r->control_fd >= 0)
-			isolate_report_stopped(r);
-		return;
-	}
-	log_msg(LOG_INFO, "child stopped; stopping too");
-	if (kill(r->self_pid, SIGSTOP) < 0)
-		log_msg(LOG_WARN, "stopping: %m");
-}
-
-/* SIGCONT: we were continued (fg, bg). Give the terminal back to the job
- * when we are in the foreground, before the job runs again. */
-static void resume_child(struct reaper *r)
-{
-	if (r->tty_fd < 0 || r->terminal_pgid <= 0 || r->child_reaped ||
-	    tcgetpgrp(r->tty_fd) != getpgrp())
-		return;
-	if (tcsetpgrp(r->tty_fd, r->terminal_pgid) < 0)
-		log_msg(LOG_WARN, "giving the terminal to %d: %m", (int)r->terminal_pgid);
 }
 
 /* --trace and --report: a signal came for the job. from is the sender's
@@ -184,7 +148,7 @@ static void handle_signal(struct reaper *r, int signo, int from, unsigned uid)
 		return;
 	}
 	if (signo == SIGCONT)
-		resume_child(r);
+		terminal_resume(r);
 	if (forward_signal(r, signo) == 0) /* failures are logged there */
 		shutdown_after_forward(r, r->cfg->rewrite[signo]);
 }
@@ -197,7 +161,7 @@ static bool next_turn(const struct reaper *r, struct turn *t, bool ready[POLL_CO
 		      bool drained)
 {
 	int wait_ms = shutdown_wait_ms(r); /* -1 but for a deadline without timerfd */
-	if (r->timer_fd < 0 && r->control_fd < 0 && wait_ms < 0)
+	if (r->shutdown.timer_fd < 0 && r->control_fd < 0 && wait_ms < 0)
 		return read_batch(r, t);
 	/* After a full batch more signals may wait: look without blocking,
 	 * so a flood of them cannot starve the timer. */
@@ -224,7 +188,7 @@ void loop_run(struct reaper *r)
 			reap_drain(r);
 		if (ready[POLL_CONTROL])
 			isolate_read_control(r);
-		follow_child_stop(r);
+		terminal_follow_stop(r);
 		for (size_t i = 0; i < t.count; i++) {
 			const struct signalfd_siginfo *si = &t.info[i];
 			if (forward_accepts((int)si->ssi_signo, si->ssi_code))

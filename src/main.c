@@ -28,6 +28,7 @@
 #include "clock.h"
 #include "report.h"
 #include "spawn.h"
+#include "terminal.h"
 #include "trace.h"
 
 /* Before anything else: block every catchable signal, so nothing sent to
@@ -139,7 +140,7 @@ static void close_fds(unsigned lo, unsigned hi)
  * can take its uid; NULL when we started none). */
 static void settle(struct reaper *r, const struct privs *privs)
 {
-	int keep[] = {STDERR_FILENO, r->signal_fd, r->child_pidfd, r->tty_fd, r->control_fd,
+	int keep[] = {STDERR_FILENO, r->signal_fd, r->job.child_pidfd, r->tty.fd, r->control_fd,
 		      r->trace_fd};
 	size_t n = sizeof(keep) / sizeof(keep[0]);
 	unsigned next = 0;
@@ -163,23 +164,13 @@ static void settle(struct reaper *r, const struct privs *privs)
 	privs_drop_own(privs);
 }
 
-/* The terminal we may hand to the job, and whether it is ours to hand:
- * a reaper started in the background must not steal it. */
-static void find_terminal(struct reaper *r)
-{
-	if (!isatty(STDIN_FILENO))
-		return;
-	r->tty_fd = STDIN_FILENO;
-	r->tty_foreground = tcgetpgrp(STDIN_FILENO) == getpgrp();
-}
-
 /* Resolve --user, --caps and --no-new-privs before anything is started, so
  * a bad value is exit 125 and the command never runs. */
 static void prepare_privs(const struct reaper *r, struct privs *privs)
 {
 	char err[256];
 
-	if (privs_prepare(r->cfg, r->tty_fd >= 0, privs, err, sizeof(err)) < 0)
+	if (privs_prepare(r->cfg, r->tty.fd >= 0, privs, err, sizeof(err)) < 0)
 		log_fatal("%s", err);
 }
 
@@ -190,14 +181,14 @@ static int start_job(struct reaper *r, const struct privs *privs)
 
 	if (failed != 0)
 		return failed;
-	log_msg(LOG_INFO, "started %s as pid %d", r->cfg->argv[0], (int)r->child_pid);
+	log_msg(LOG_INFO, "started %s as pid %d", r->cfg->argv[0], (int)r->job.child_pid);
 	if (trace_on(r)) {
 		char cmd[256];
-		trace_event(r, "event=spawn pid=%d cmd=%s", (int)r->child_pid,
+		trace_event(r, "event=spawn pid=%d cmd=%s", (int)r->job.child_pid,
 			    trace_value(r->cfg->argv[0], cmd, sizeof(cmd)));
 	}
-	r->children_left = true;
-	r->terminal_pgid = privs->new_session ? 0 : r->child_pid;
+	r->job.children_left = true;
+	r->tty.job_pgid = privs->new_session ? 0 : r->job.child_pid;
 	if (r->control_fd >= 0)
 		isolate_report_started(r);
 	return 0;
@@ -207,13 +198,13 @@ static int start_job(struct reaper *r, const struct privs *privs)
 static int exit_code(const struct reaper *r, char *why, size_t size)
 {
 	char name[SIGNAME_MAX];
-	int status = r->child_status;
+	int status = r->job.child_status;
 
 	if (r->cfg->pause) {
 		snprintf(why, size, "--pause was told to stop");
 		return EXIT_SUCCESS;
 	}
-	if (r->timed_out) {
+	if (r->shutdown.timed_out) {
 		snprintf(why, size, "the job timed out");
 		return 124;
 	}
@@ -244,8 +235,8 @@ static int finish(const struct reaper *r)
 int main(int argc, char *argv[])
 {
 	struct reaper r = {
-		.tty_fd = -1, .child_pidfd = -1, .signal_fd = -1, .timer_fd = -1, .control_fd = -1,
-		.trace_fd = -1, .start_ns = clock_now_ns(),
+		.tty.fd = -1, .job.child_pidfd = -1, .signal_fd = -1, .shutdown.timer_fd = -1,
+		.control_fd = -1, .trace_fd = -1, .start_ns = clock_now_ns(),
 	};
 	struct config cfg, outer_cfg;
 	struct privs privs;
@@ -255,7 +246,7 @@ int main(int argc, char *argv[])
 	r.cfg = &cfg;
 	trace_open(&r);
 	become_reaper(&r);
-	find_terminal(&r);
+	terminal_find(&r);
 	prepare_privs(&r, &privs);
 	/* With --isolate the outer reaper only relays to the inner one, which
 	 * goes on from here as PID 1 of the job's namespace. */

@@ -69,7 +69,7 @@ static void log_child(const struct reaper *r, int status)
 	char what[48];
 
 	if (log_enabled(LOG_INFO))
-		log_msg(LOG_INFO, "child %d %s", (int)r->child_pid,
+		log_msg(LOG_INFO, "child %d %s", (int)r->job.child_pid,
 			describe_status(status, what, sizeof(what)));
 }
 
@@ -78,23 +78,23 @@ static void record_main_child(struct reaper *r, int status)
 	char what[48];
 
 	if (WIFSTOPPED(status)) {
-		r->child_stopped = true;
+		r->job.child_stopped = true;
 		log_child(r, status);
 		if (trace_on(r))
-			trace_event(r, "event=stop pid=%d %s", (int)r->child_pid,
+			trace_event(r, "event=stop pid=%d %s", (int)r->job.child_pid,
 				    trace_status(status, what, sizeof(what)));
 		return;
 	}
-	r->child_reaped = true;
-	r->child_status = status;
+	r->job.child_reaped = true;
+	r->job.child_status = status;
 	if (r->cfg->report)
 		r->stats.child_end_ns = clock_now_ns();
 	if (trace_on(r))
-		trace_event(r, "event=exit pid=%d %s", (int)r->child_pid,
+		trace_event(r, "event=exit pid=%d %s", (int)r->job.child_pid,
 			    trace_status(status, what, sizeof(what)));
-	if (r->child_pidfd >= 0) {
-		(void)close(r->child_pidfd); /* nothing to report: it was ours and valid */
-		r->child_pidfd = -1;
+	if (r->job.child_pidfd >= 0) {
+		(void)close(r->job.child_pidfd); /* nothing to report: it was ours and valid */
+		r->job.child_pidfd = -1;
 	}
 	log_child(r, status);
 }
@@ -137,9 +137,9 @@ unsigned reap_drain(struct reaper *r)
 	pid_t pid;
 
 	while ((pid = wait_any(&status)) > 0) {
-		if (pid == r->child_pid && !r->child_reaped) {
+		if (pid == r->job.child_pid && !r->job.child_reaped) {
 			record_main_child(r, status);
-			if (!r->child_reaped)
+			if (!r->job.child_reaped)
 				continue;
 		} else if (WIFSTOPPED(status)) {
 			continue; /* a stopped orphan is not ours to manage */
@@ -150,7 +150,7 @@ unsigned reap_drain(struct reaper *r)
 		if (r->cfg->report)
 			r->stats.reaped++;
 	}
-	r->children_left = !(pid < 0 && errno == ECHILD);
+	r->job.children_left = !(pid < 0 && errno == ECHILD);
 	if (pid < 0 && errno != ECHILD)
 		log_msg(LOG_ERROR, "waitpid: %m");
 	errno = saved_errno;

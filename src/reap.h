@@ -9,9 +9,22 @@
 #define REAPER_REAP_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 struct config;
 struct reaper;
+
+/* The job as waitpid sees it. spawn.c (or, with --isolate, isolate.c) sets
+ * child_pid and child_pidfd once; reap.c writes the rest (isolate.c also
+ * child_stopped, from the inner reaper's report). */
+struct job {
+	pid_t child_pid;     /* main child; also its process group id */
+	int child_pidfd;     /* -1 when the kernel has no pidfds, or once reaped */
+	bool child_reaped;
+	bool child_stopped;  /* it stopped; not yet followed by the loop */
+	int child_status;    /* wait status, valid once child_reaped */
+	bool children_left;  /* waitpid has not yet answered ECHILD */
+};
 
 /* Exit code for a wait status: N for exit(N), 128+S for death by signal S.
  * Pure. */

@@ -64,9 +64,9 @@ static void format_seconds(uint64_t ns, char *out, size_t size)
 static void report_child(const struct reaper *r, char *out, size_t size)
 {
 	char name[SIGNAME_MAX], after[32], end[64];
-	int status = r->child_status;
+	int status = r->job.child_status;
 
-	if (r->cfg->pause || r->child_pid <= 0) {
+	if (r->cfg->pause || r->job.child_pid <= 0) {
 		snprintf(out, size, "no main child (--pause)");
 		return;
 	}
@@ -77,10 +77,10 @@ static void report_child(const struct reaper *r, char *out, size_t size)
 	if (r->stats.first_stop_ns != 0 && r->stats.child_end_ns >= r->stats.first_stop_ns) {
 		format_seconds(r->stats.child_end_ns - r->stats.first_stop_ns, after, sizeof(after));
 		snprintf(out, size, "main child %d %s, %s after the first stop signal",
-			 (int)r->child_pid, end, after);
+			 (int)r->job.child_pid, end, after);
 	} else {
 		snprintf(out, size, "main child %d %s, with no stop signal sent",
-			 (int)r->child_pid, end);
+			 (int)r->job.child_pid, end);
 	}
 }
 

@@ -43,9 +43,9 @@ static void schedule_kill(struct reaper *r, uint64_t after_ms, const char *why)
 	char text[DURATION_TEXT_MAX];
 	uint64_t at = deadline_after(clock_now_ns(), after_ms);
 
-	if (r->kill_sent || (r->kill_at_ms != 0 && r->kill_at_ms <= at))
+	if (r->shutdown.kill_sent || (r->shutdown.kill_at_ms != 0 && r->shutdown.kill_at_ms <= at))
 		return;
-	r->kill_at_ms = at;
+	r->shutdown.kill_at_ms = at;
 	if (why != NULL)
 		log_msg(LOG_INFO, "%s; KILL in %s", why, format_duration(after_ms, text));
 }
@@ -72,7 +72,7 @@ static void escalate(struct reaper *r, int signo)
 
 static void kill_everything(struct reaper *r)
 {
-	r->kill_sent = true;
+	r->shutdown.kill_sent = true;
 	escalate(r, SIGKILL);
 }
 
@@ -93,7 +93,7 @@ static void kill_stragglers(const struct reaper *r)
 void shutdown_start(struct reaper *r)
 {
 	if (r->cfg->timeout_ms != 0)
-		r->timeout_at_ms = deadline_after(r->start_ns, r->cfg->timeout_ms);
+		r->shutdown.timeout_at_ms = deadline_after(r->start_ns, r->cfg->timeout_ms);
 }
 
 void shutdown_after_forward(struct reaper *r, int signo)
@@ -106,7 +106,7 @@ void shutdown_after_forward(struct reaper *r, int signo)
 
 static bool main_ended(const struct reaper *r)
 {
-	return r->cfg->pause ? r->exit_requested : r->child_reaped;
+	return r->cfg->pause ? r->exit_requested : r->job.child_reaped;
 }
 
 /* "3 processes", or "some processes" when /proc could not count them
@@ -143,21 +143,21 @@ static void apply_orphan_policy(struct reaper *r)
 
 void shutdown_after_reap(struct reaper *r)
 {
-	if (r->job_ended) {
-		if (r->kill_sent && r->children_left)
+	if (r->shutdown.job_ended) {
+		if (r->shutdown.kill_sent && r->job.children_left)
 			kill_stragglers(r);
 		return;
 	}
 	if (!main_ended(r))
 		return;
-	r->job_ended = true;
+	r->shutdown.job_ended = true;
 	/* children_left must be current; under --pause it was never set, since
 	 * orphans may have come to us without a SIGCHLD yet. */
-	if (r->children_left || r->cfg->pause)
+	if (r->job.children_left || r->cfg->pause)
 		reap_drain(r);
-	if (!r->children_left)
+	if (!r->job.children_left)
 		return;
-	if (r->kill_sent)
+	if (r->shutdown.kill_sent)
 		kill_stragglers(r); /* escalation already ended the grace */
 	else
 		apply_orphan_policy(r);
@@ -166,9 +166,9 @@ void shutdown_after_reap(struct reaper *r)
 /* When the next --send is due, in CLOCK_MONOTONIC ms; 0 when none is left. */
 static uint64_t next_send_ms(const struct reaper *r)
 {
-	if (r->next_send >= r->cfg->send_count)
+	if (r->shutdown.next_send >= r->cfg->send_count)
 		return 0;
-	return deadline_after(r->start_ns, r->cfg->sends[r->next_send].at_ms);
+	return deadline_after(r->start_ns, r->cfg->sends[r->shutdown.next_send].at_ms);
 }
 
 size_t shutdown_on_timer(struct reaper *r, int due[], size_t max)
@@ -178,14 +178,14 @@ size_t shutdown_on_timer(struct reaper *r, int due[], size_t max)
 	char sig[SIGNAME_MAX], text[DURATION_TEXT_MAX];
 	uint64_t expirations;
 
-	if (r->timer_fd >= 0 && read(r->timer_fd, &expirations, sizeof(expirations)) < 0 &&
+	if (r->shutdown.timer_fd >= 0 && read(r->shutdown.timer_fd, &expirations, sizeof(expirations)) < 0 &&
 	    errno != EAGAIN)
 		log_msg(LOG_WARN, "reading the timer: %m");
-	r->armed_ms = 0; /* one-shot: it has fired */
+	r->shutdown.armed_ms = 0; /* one-shot: it has fired */
 	uint64_t now = clock_now_ms();
-	if (r->timeout_at_ms != 0 && now >= r->timeout_at_ms) {
-		r->timeout_at_ms = 0;
-		r->timed_out = true;
+	if (r->shutdown.timeout_at_ms != 0 && now >= r->shutdown.timeout_at_ms) {
+		r->shutdown.timeout_at_ms = 0;
+		r->shutdown.timed_out = true;
 		uint64_t kill_after = r->cfg->kill_after_set ? r->cfg->kill_after_ms
 							     : r->cfg->grace_ms;
 		char kill_text[DURATION_TEXT_MAX];
@@ -196,12 +196,12 @@ size_t shutdown_on_timer(struct reaper *r, int due[], size_t max)
 		(void)forward_deliver(r, r->cfg->stop_signo); /* logged there */
 		schedule_kill(r, kill_after, NULL);
 	}
-	if (r->kill_at_ms != 0 && now >= r->kill_at_ms) {
-		r->kill_at_ms = 0;
+	if (r->shutdown.kill_at_ms != 0 && now >= r->shutdown.kill_at_ms) {
+		r->shutdown.kill_at_ms = 0;
 		kill_everything(r);
 	}
 	for (uint64_t at; count < max && (at = next_send_ms(r)) != 0 && now >= at;)
-		due[count++] = r->cfg->sends[r->next_send++].signo;
+		due[count++] = r->cfg->sends[r->shutdown.next_send++].signo;
 	return count;
 }
 
@@ -230,51 +230,51 @@ static int make_timer(void)
 
 void shutdown_arm(struct reaper *r)
 {
-	uint64_t next = r->timeout_at_ms;
-	uint64_t candidates[] = {r->kill_at_ms, next_send_ms(r)};
+	uint64_t next = r->shutdown.timeout_at_ms;
+	uint64_t candidates[] = {r->shutdown.kill_at_ms, next_send_ms(r)};
 
 	for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++)
 		if (candidates[i] != 0 && (next == 0 || candidates[i] < next))
 			next = candidates[i];
-	if (next == r->armed_ms)
+	if (next == r->shutdown.armed_ms)
 		return;
-	if (r->timer_fd < 0 && next != 0) {
-		r->timer_fd = make_timer();
-		if (r->timer_fd < 0) {
+	if (r->shutdown.timer_fd < 0 && next != 0) {
+		r->shutdown.timer_fd = make_timer();
+		if (r->shutdown.timer_fd < 0) {
 			/* The loop then waits with a timeout up to next. With few
 			 * descriptors (ulimit -n 4) that is expected, not a fault;
 			 * said when a deadline comes after none, not at each change. */
-			if (r->armed_ms == 0)
+			if (r->shutdown.armed_ms == 0)
 				log_msg(errno == EMFILE || errno == ENFILE ? LOG_INFO : LOG_WARN,
 					"no timerfd (%m): waiting for deadlines with a poll "
 					"timeout");
-			r->armed_ms = next;
+			r->shutdown.armed_ms = next;
 			return;
 		}
 	}
-	if (r->timer_fd < 0) { /* nothing due, and no timer to disarm */
-		r->armed_ms = 0;
+	if (r->shutdown.timer_fd < 0) { /* nothing due, and no timer to disarm */
+		r->shutdown.armed_ms = 0;
 		return;
 	}
 	struct itimerspec when = {
 		.it_value = {.tv_sec = (time_t)(next / 1000),
 			     .tv_nsec = (long)(next % 1000) * 1000000},
 	};
-	if (timerfd_settime(r->timer_fd, TFD_TIMER_ABSTIME, &when, NULL) < 0) {
+	if (timerfd_settime(r->shutdown.timer_fd, TFD_TIMER_ABSTIME, &when, NULL) < 0) {
 		log_msg(LOG_ERROR, "timerfd_settime: %m");
 		return;
 	}
-	r->armed_ms = next;
+	r->shutdown.armed_ms = next;
 }
 
 int shutdown_wait_ms(const struct reaper *r)
 {
-	if (r->timer_fd >= 0 || r->armed_ms == 0)
+	if (r->shutdown.timer_fd >= 0 || r->shutdown.armed_ms == 0)
 		return -1;
-	return clock_wait_ms(r->armed_ms, clock_now_ns());
+	return clock_wait_ms(r->shutdown.armed_ms, clock_now_ns());
 }
 
 bool shutdown_done(const struct reaper *r)
 {
-	return r->job_ended && (r->cfg->orphans == ORPHANS_LEAVE || !r->children_left);
+	return r->shutdown.job_ended && (r->cfg->orphans == ORPHANS_LEAVE || !r->job.children_left);
 }

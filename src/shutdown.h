@@ -14,8 +14,22 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct reaper;
+
+/* Written by shutdown.c only. Deadlines are CLOCK_MONOTONIC milliseconds;
+ * 0 when unset. */
+struct shutdown_state {
+	int timer_fd;            /* -1 until a deadline is first armed */
+	uint64_t armed_ms;       /* what timer_fd is set to; 0 when disarmed */
+	uint64_t timeout_at_ms;  /* --timeout expires */
+	uint64_t kill_at_ms;     /* KILL every descendant still alive */
+	size_t next_send;        /* index of the next --send not yet due */
+	bool timed_out;          /* the job was stopped by --timeout: exit 124 */
+	bool kill_sent;          /* escalation has reached KILL */
+	bool job_ended;          /* main child gone (or --pause told to stop), acted on */
+};
 
 /* The job has started: arm --timeout. */
 void shutdown_start(struct reaper *r);

@@ -97,7 +97,7 @@ static _Noreturn void child_run(const struct child_ctx *c)
 		 * blocked (so SIGTTOU cannot stop us). Failing leaves the job in
 		 * the background, as it would run without a terminal anyway. */
 		if (c->take_terminal)
-			(void)tcsetpgrp(r->tty_fd, getpid());
+			(void)tcsetpgrp(r->tty.fd, getpid());
 	}
 	if ((err = privs_apply_child(c->privs, &privs_step)) < 0)
 		child_fail_privs(c, STEP_PRIVS, -err, privs_step);
@@ -253,7 +253,7 @@ static int report_failure(struct reaper *r, const struct spawn_report *report,
 	const char *name = r->cfg->argv[0];
 	int status;
 
-	while (waitpid(r->child_pid, &status, 0) < 0 && errno == EINTR)
+	while (waitpid(r->job.child_pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (report->step == STEP_EXEC) {
 		errno = report->err;
@@ -284,7 +284,7 @@ int spawn_child(struct reaper *r, char *const envp[], const struct privs *privs)
 				     ? (r->self_pid == 1 ? 0 : SIGKILL)
 				     : r->cfg->child_pdeathsig,
 		/* A reaper started in the background must not steal the terminal. */
-		.take_terminal = r->tty_fd >= 0 && r->tty_foreground && !privs->new_session,
+		.take_terminal = r->tty.fd >= 0 && r->tty.foreground && !privs->new_session,
 	};
 	struct spawn_report report = {.step = -1};
 	int got = 0, pidfd = -1;
@@ -298,19 +298,19 @@ int spawn_child(struct reaper *r, char *const envp[], const struct privs *privs)
 	    !privs_explain_exec(privs, plan.candidates, why, sizeof(why)))
 		why[0] = '\0';
 	exec_plan_free(&plan);
-	r->child_pid = pid;
-	r->child_pidfd = pidfd >= 0 ? pidfd : pidfd_open(pid, 0);
+	r->job.child_pid = pid;
+	r->job.child_pidfd = pidfd >= 0 ? pidfd : pidfd_open(pid, 0);
 	/* Without a pidfd the child is signalled by pid: still safe, since its
 	 * PID cannot be reused before we reap it. Only an unexpected failure
 	 * is worth a warning; few descriptors are a limit the user chose. */
-	if (r->child_pidfd < 0 && errno != ENOSYS)
+	if (r->job.child_pidfd < 0 && errno != ENOSYS)
 		log_msg(errno == EMFILE || errno == ENFILE ? LOG_INFO : LOG_WARN,
 			"pidfd_open(%d): %m; signalling by pid", (int)pid);
 	if (got <= 0)
 		return 0;
-	if (r->child_pidfd >= 0)
-		(void)close(r->child_pidfd);
-	r->child_pidfd = -1;
-	r->child_reaped = true;
+	if (r->job.child_pidfd >= 0)
+		(void)close(r->job.child_pidfd);
+	r->job.child_pidfd = -1;
+	r->job.child_reaped = true;
 	return report_failure(r, &report, why);
 }

@@ -111,9 +111,9 @@ static void reaper_init(struct reaper *r, struct config *cfg, pid_t child)
 	cli_defaults(cfg);
 	log_set_level(LOG_WARN); /* warn_reap is off: drain logs nothing */
 	r->cfg = cfg;
-	r->child_pid = child;
-	r->child_pidfd = -1;
-	r->tty_fd = -1;
+	r->job.child_pid = child;
+	r->job.child_pidfd = -1;
+	r->tty.fd = -1;
 	r->signal_fd = -1;
 }
 
@@ -126,9 +126,9 @@ START_TEST(test_drain_many)
 	pid_t others[2] = { spawn(0, 0), spawn(0, SIGTERM) };
 
 	reaper_init(&r, &cfg, main_pid);
-	r.child_pidfd = open("/dev/null", O_RDONLY | O_CLOEXEC); /* stands in for the pidfd */
-	ck_assert_int_ge(r.child_pidfd, 0);
-	int fd = r.child_pidfd;
+	r.job.child_pidfd = open("/dev/null", O_RDONLY | O_CLOEXEC); /* stands in for the pidfd */
+	ck_assert_int_ge(r.job.child_pidfd, 0);
+	int fd = r.job.child_pidfd;
 	await(main_pid, WEXITED);
 	await(others[0], WEXITED);
 	await(others[1], WEXITED);
@@ -136,12 +136,12 @@ START_TEST(test_drain_many)
 	errno = EDOM;
 	ck_assert_uint_eq(reap_drain(&r), 3);
 	ck_assert_int_eq(errno, EDOM);
-	ck_assert(r.child_reaped);
-	ck_assert(!r.child_stopped);
-	ck_assert(WIFEXITED(r.child_status));
-	ck_assert_int_eq(WEXITSTATUS(r.child_status), 7);
-	ck_assert_int_eq(reap_exit_code(r.child_status), 7);
-	ck_assert_int_eq(r.child_pidfd, -1);
+	ck_assert(r.job.child_reaped);
+	ck_assert(!r.job.child_stopped);
+	ck_assert(WIFEXITED(r.job.child_status));
+	ck_assert_int_eq(WEXITSTATUS(r.job.child_status), 7);
+	ck_assert_int_eq(reap_exit_code(r.job.child_status), 7);
+	ck_assert_int_eq(r.job.child_pidfd, -1);
 	ck_assert_msg(fcntl(fd, F_GETFD) < 0 && errno == EBADF, "pidfd left open");
 
 	/* Nothing left: ECHILD is the normal end, errno still kept. */
@@ -170,13 +170,13 @@ START_TEST(test_drain_nothing_yet)
 	reaper_init(&r, &cfg, pid);
 
 	ck_assert_uint_eq(reap_drain(&r), 0);
-	ck_assert(!r.child_reaped && !r.child_stopped);
+	ck_assert(!r.job.child_reaped && !r.job.child_stopped);
 
 	close(pipe_fds[1]);
 	await(pid, WEXITED);
 	ck_assert_uint_eq(reap_drain(&r), 1);
-	ck_assert(r.child_reaped);
-	ck_assert_int_eq(reap_exit_code(r.child_status), 5);
+	ck_assert(r.job.child_reaped);
+	ck_assert_int_eq(reap_exit_code(r.job.child_status), 5);
 }
 END_TEST
 
@@ -190,16 +190,16 @@ START_TEST(test_drain_stopped)
 	reaper_init(&r, &cfg, pid);
 	await(pid, WSTOPPED);
 	ck_assert_uint_eq(reap_drain(&r), 0);
-	ck_assert(r.child_stopped);
-	ck_assert(!r.child_reaped);
+	ck_assert(r.job.child_stopped);
+	ck_assert(!r.job.child_reaped);
 
 	ck_assert_int_eq(kill(pid, SIGKILL), 0);
 	await(pid, WEXITED);
 	ck_assert_uint_eq(reap_drain(&r), 1);
-	ck_assert(r.child_reaped);
-	ck_assert(WIFSIGNALED(r.child_status));
-	ck_assert_int_eq(WTERMSIG(r.child_status), SIGKILL);
-	ck_assert_int_eq(reap_exit_code(r.child_status), 137);
+	ck_assert(r.job.child_reaped);
+	ck_assert(WIFSIGNALED(r.job.child_status));
+	ck_assert_int_eq(WTERMSIG(r.job.child_status), SIGKILL);
+	ck_assert_int_eq(reap_exit_code(r.job.child_status), 137);
 }
 END_TEST
 
@@ -214,8 +214,8 @@ START_TEST(test_drain_orphans_only)
 	await(a, WEXITED);
 	await(b, WEXITED);
 	ck_assert_uint_eq(reap_drain(&r), 2);
-	ck_assert(!r.child_reaped && !r.child_stopped);
-	ck_assert_int_eq(r.child_status, 0);
+	ck_assert(!r.job.child_reaped && !r.job.child_stopped);
+	ck_assert_int_eq(r.job.child_status, 0);
 }
 END_TEST
 
