@@ -1,9 +1,11 @@
 /*
  * forward: sends each received signal where the configuration says.
  *
- * Owns: the rewrite step and the choice of target. Never: a signal to the
- * main child after it was reaped (we use its pidfd, and the process group
- * named after it only while its PID is still held by us, unreaped).
+ * Owns: the rewrite step and the choice of target (forward_route, pure),
+ * and turn_found_none_stopped. Never: a signal to the main child after it
+ * was reaped (we use its pidfd, and the process group named after it only
+ * while its PID is still held by us, unreaped); a log or trace line (the
+ * facts go back to the caller, and tell.c words them).
  */
 #include "forward.h"
 
@@ -13,42 +15,7 @@
 
 #include "cli.h"
 #include "descendants.h"
-#include "log.h"
-#include "parse.h"
 #include "reaper.h"
-#include "clock.h"
-#include "trace.h"
-
-int forward_to_child(struct reaper *r, int signo)
-{
-	if (r->job.child_reaped || r->job.child_pid <= 0)
-		return -ESRCH;
-	if (r->job.child_pidfd >= 0)
-		return pidfd_send_signal(r->job.child_pidfd, signo, NULL, 0) == 0 ? 0 : -errno;
-	/* No pidfd (old kernel): the PID is still ours, since we have not
-	 * reaped it, so kill(2) cannot hit a recycled process. */
-	return kill(r->job.child_pid, signo) == 0 ? 0 : -errno;
-}
-
-/* The process group named after the child; ESRCH when the child left it
- * (setsid) and nobody else is in it: then the child alone. */
-static int forward_to_group(struct reaper *r, int signo)
-{
-	if (r->job.child_reaped || r->job.child_pid <= 0)
-		return -ESRCH;
-	if (kill(-r->job.child_pid, signo) == 0)
-		return 0;
-	if (errno != ESRCH)
-		return -errno;
-	return forward_to_child(r, signo);
-}
-
-static const char *target_kind(const struct reaper *r)
-{
-	if (r->job.child_reaped || r->cfg->forward == FWD_TREE)
-		return "descendants of";
-	return r->cfg->forward == FWD_GROUP ? "process group" : "child";
-}
 
 bool forward_is_terminating(const struct config *cfg, int signo)
 {
@@ -71,30 +38,76 @@ bool forward_accepts(int signo, int32_t code)
 	}
 }
 
-/* --trace and --report: what was delivered, where. */
-static void note_delivery(struct reaper *r, int signo)
+struct forward_route forward_route(const struct config *cfg, int signo, bool rewrite,
+				   bool child_alive, bool has_pidfd, bool self_is_init)
 {
-	char name[SIGNAME_MAX];
+	struct forward_route route = {
+		.sent = rewrite ? cfg->rewrite[signo] : signo,
+		.target = child_alive ? cfg->forward : FWD_TREE,
+	};
 
-	if (r->cfg->report) {
-		r->stats.forwarded[signo]++;
-		if (r->stats.first_stop_ns == 0 && forward_is_terminating(r->cfg, signo))
-			r->stats.first_stop_ns = clock_now_ns();
+	switch (route.target) {
+	case FWD_TREE:
+		route.way = self_is_init ? FWD_BY_BROADCAST : FWD_BY_WALK;
+		break;
+	case FWD_GROUP:
+		route.way = FWD_BY_GROUP;
+		break;
+	case FWD_CHILD:
+		route.way = has_pidfd ? FWD_BY_PIDFD : FWD_BY_PID;
+		break;
 	}
-	if (!trace_on(r))
-		return;
-	if (r->job.child_reaped || r->cfg->forward == FWD_TREE)
-		trace_event(r, "event=forward sig=%s target=tree", signal_name(signo, name));
-	else
-		trace_event(r, "event=forward sig=%s target=%s:%d", signal_name(signo, name),
-			    r->cfg->forward == FWD_GROUP ? "group" : "child", (int)r->job.child_pid);
+	return route;
 }
 
-/* Where a signal for the job goes now: the configured target while the
- * main child lives, every descendant after. */
-static enum forward_mode current_target(const struct reaper *r)
+static struct forward_route route_now(const struct reaper *r, int signo, bool rewrite)
 {
-	return r->job.child_reaped ? FWD_TREE : r->cfg->forward;
+	return forward_route(r->cfg, signo, rewrite, !r->job.child_reaped, r->job.child_pidfd >= 0,
+			     r->self_pid == 1);
+}
+
+/* The main child alone. No pidfd (old kernel): the PID is still ours,
+ * since we have not reaped it, so kill(2) cannot hit a recycled process. */
+static int to_child(const struct reaper *r, int signo)
+{
+	if (r->job.child_pidfd >= 0)
+		return pidfd_send_signal(r->job.child_pidfd, signo, NULL, 0) == 0 ? 0 : -errno;
+	return kill(r->job.child_pid, signo) == 0 ? 0 : -errno;
+}
+
+/* Send signo the way route says. Returns 0 or -errno; -ESRCH for the
+ * main child (or its group) when there is none (--pause). */
+static int send_by(const struct reaper *r, enum forward_way way, int signo)
+{
+	if (way != FWD_BY_WALK && way != FWD_BY_BROADCAST && r->job.child_pid <= 0)
+		return -ESRCH;
+	switch (way) {
+	case FWD_BY_PIDFD:
+	case FWD_BY_PID:
+		return to_child(r, signo);
+	case FWD_BY_GROUP:
+		/* ESRCH when the child left its group (setsid) and nobody
+		 * else is in it: then the child alone. */
+		if (kill(-r->job.child_pid, signo) == 0)
+			return 0;
+		return errno == ESRCH ? to_child(r, signo) : -errno;
+	case FWD_BY_WALK:
+	case FWD_BY_BROADCAST: { /* descendants_signal tells them apart by self_pid */
+		int n = descendants_signal(r, signo, false, false);
+		return n < 0 ? n : 0;
+	}
+	}
+	return -EINVAL;
+}
+
+static struct delivery deliver(const struct reaper *r, int signo)
+{
+	struct forward_route route = route_now(r, signo, false);
+
+	return (struct delivery){
+		.signo = signo, .target = route.target, .child_pid = r->job.child_pid,
+		.err = send_by(r, route.way, signo),
+	};
 }
 
 /* 1 when something in scope is stopped, 0 when not, -errno when /proc
@@ -124,81 +137,30 @@ void forward_turn_begin(struct reaper *r)
 	r->turn_found_none_stopped = false;
 }
 
-/* Send signo to the current target; log a failure, note a success. */
-static int deliver(struct reaper *r, int signo)
-{
-	char name[SIGNAME_MAX];
-	int err;
-
-	if (current_target(r) == FWD_TREE) {
-		int n = descendants_signal(r, signo, false, false);
-		err = n < 0 ? n : 0;
-	} else if (r->cfg->forward == FWD_GROUP) {
-		err = forward_to_group(r, signo);
-	} else {
-		err = forward_to_child(r, signo);
-	}
-	if (err < 0) {
-		errno = -err;
-		log_msg(err == -ESRCH ? LOG_INFO : LOG_WARN, "forwarding %s to %s %d: %m",
-			signal_name(signo, name), target_kind(r), (int)r->job.child_pid);
-		return err;
-	}
-	note_delivery(r, signo);
-	return 0;
-}
-
 /* A stopped process acts on no signal but KILL and CONT: a TERM waits,
  * pending, and `docker stop` would end in KILL after its whole grace. So
  * a terminating signal is followed by CONT to the same target when
- * anything in it is stopped, as systemd and timeout(1) do. Returns 1 (or
- * -errno, when /proc cannot tell: CONT too), 0 when nothing is stopped. A target that is not stopped gets
- * no CONT, so a program with a CONT handler is not disturbed. When /proc
- * cannot tell, the job may be stopped: CONT it. */
-static int stopped_before(struct reaper *r, int signo)
+ * anything in it is stopped, as systemd and timeout(1) do. A target that
+ * is not stopped gets no CONT, so a program with a CONT handler is not
+ * disturbed. When /proc cannot tell, the job may be stopped: CONT it.
+ *
+ * Looked at before signo goes out: a signal that ends the main child
+ * would move its children to us in the middle of the look, and they could
+ * be missed. A process that stops in between stopped after the request,
+ * as if it had come later. */
+void forward_deliver(struct reaper *r, int signo, struct delivered *out)
 {
-	if (!forward_is_terminating(r->cfg, signo))
-		return 0;
-	int stopped = job_stopped(r, current_target(r));
-	if (stopped < 0) {
-		errno = -stopped;
-		log_msg(LOG_DEBUG, "cannot tell whether the job is stopped (%m): sending CONT");
-	}
-	return stopped;
+	*out = (struct delivered){ .stopped = 0 };
+	if (forward_is_terminating(r->cfg, signo))
+		out->stopped = job_stopped(r, route_now(r, signo, false).target);
+	out->signal = deliver(r, signo);
+	if (out->signal.err == 0 && out->stopped != 0)
+		out->cont = deliver(r, SIGCONT);
 }
 
-int forward_deliver(struct reaper *r, int signo)
+void forward_signal(struct reaper *r, int signo, struct forwarding *out)
 {
-	/* Looked at before signo goes out: a signal that ends the main child
-	 * would move its children to us in the middle of the look, and they
-	 * could be missed. A process that stops in between stopped after the
-	 * request, as if it had come later. */
-	int stopped = stopped_before(r, signo);
-	int err = deliver(r, signo);
-
-	if (err == 0 && stopped != 0)
-		(void)deliver(r, SIGCONT); /* a failure is logged there */
-	return err;
-}
-
-int forward_signal(struct reaper *r, int signo)
-{
-	char name[SIGNAME_MAX], target_name[SIGNAME_MAX];
-	int target = r->cfg->rewrite[signo];
-
-	if (target == 0) {
-		log_msg(LOG_INFO, "dropping %s (rewritten to 0)", signal_name(signo, name));
-		trace_event(r, "event=drop sig=%s", signal_name(signo, name));
-		return 0;
-	}
-	if (target != signo)
-		trace_event(r, "event=rewrite sig=%s as=%s", signal_name(signo, name),
-			    signal_name(target, target_name));
-	int err = forward_deliver(r, target);
-	if (err == 0 && log_enabled(LOG_INFO))
-		log_msg(LOG_INFO, "forwarded %s%s%s to %s %d", signal_name(signo, name),
-			target != signo ? " as " : "",
-			target != signo ? signal_name(target, target_name) : "", target_kind(r),
-			r->job.child_reaped ? (int)r->self_pid : (int)r->job.child_pid);
-	return err;
+	*out = (struct forwarding){ .signo = signo, .sent = route_now(r, signo, true).sent };
+	if (out->sent != 0)
+		forward_deliver(r, out->sent, &out->d);
 }

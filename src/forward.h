@@ -1,7 +1,8 @@
 /*
  * forward: where each received signal goes. Applies the rewrite table, then
  * signals the child's process group, the child alone, or every descendant
- * (--forward=tree, and always once the main child is gone).
+ * (--forward=tree, and always once the main child is gone). It says
+ * nothing itself: each call returns what it did, and tell.c words it.
  *
  * Never signals the main child after it was reaped: the child is reached
  * through its pidfd, whose PID cannot be reused before we reap it.
@@ -11,9 +12,51 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
-struct config;
+#include "cli.h"
+
 struct reaper;
+
+/* How a signal reaches its target; the one switch in forward.c. */
+enum forward_way {
+	FWD_BY_PIDFD,     /* the main child, through its pidfd */
+	FWD_BY_PID,       /* the main child by PID: no pidfd, but not reaped */
+	FWD_BY_GROUP,     /* kill(-pgid): the group named after the main child */
+	FWD_BY_WALK,      /* every descendant, each pinned by a pidfd (descendants.c) */
+	FWD_BY_BROADCAST, /* as a namespace's init: kill(-1) (descendants.c) */
+};
+
+/* Where a signal for the job goes: the signal as sent (the rewrite table's
+ * entry; 0 when dropped), the target and the way. */
+struct forward_route {
+	int sent;
+	enum forward_mode target;  /* FWD_TREE once the main child is gone */
+	enum forward_way way;
+};
+
+/* One delivery: signo, as sent, to target (named after child_pid). */
+struct delivery {
+	int signo;
+	enum forward_mode target;
+	pid_t child_pid;
+	int err;                   /* 0, or -errno of the delivery */
+};
+
+/* What forward_deliver did: the signal, and the CONT that followed it
+ * when the job was (or may have been) stopped. */
+struct delivered {
+	int stopped;               /* looked at first: 1, 0, or -errno (cannot tell) */
+	struct delivery signal;
+	struct delivery cont;      /* signo 0 when no CONT was sent */
+};
+
+/* What forward_signal did with a signal received for the job. */
+struct forwarding {
+	int signo;                 /* as received */
+	int sent;                  /* as rewritten; 0: dropped, nothing delivered */
+	struct delivered d;
+};
 
 /* Whether signo asks the job to end: TERM, INT, HUP, QUIT, or the
  * --stop-signal. The one definition behind --kill-after, --report's first
@@ -27,20 +70,22 @@ bool forward_is_terminating(const struct config *cfg, int signo);
  * job's. Every other signal is for the job. Pure. */
 bool forward_accepts(int signo, int32_t code);
 
-/* Forward signo (as received) to the target the configuration names.
- * Returns 0, or -errno of the delivery that failed (already logged). */
-int forward_signal(struct reaper *r, int signo);
+/* Where signo goes: rewritten by cfg's table (when rewrite), to cfg's
+ * --forward target while the main child is alive, to every descendant
+ * after; through the child's pidfd when it has one, by broadcast when
+ * reaper is a namespace's init (self_is_init). Pure. */
+struct forward_route forward_route(const struct config *cfg, int signo, bool rewrite,
+				   bool child_alive, bool has_pidfd, bool self_is_init);
+
+/* Forward signo (as received) as the rewrite table says; fills *out. The
+ * signal went out when out->sent != 0 and out->d.signal.err == 0. */
+void forward_signal(struct reaper *r, int signo, struct forwarding *out);
 
 /* Send signo, as is, to the job: the forward target while the main child
  * lives, every descendant after. After a terminating signal, SIGCONT
  * follows to the same target when something in it is stopped (or /proc
- * cannot tell), so a stopped job still acts on it. Returns 0 or -errno
- * (logged). */
-int forward_deliver(struct reaper *r, int signo);
-
-/* Send signo to the main child alone (pidfd, else kill). Returns 0 or
- * -errno; -ESRCH once the child was reaped. */
-int forward_to_child(struct reaper *r, int signo);
+ * cannot tell), so a stopped job still acts on it. Fills *out. */
+void forward_deliver(struct reaper *r, int signo, struct delivered *out);
 
 /* A new turn of the loop: forget whether this turn's walk found the job
  * stopped, so the next terminating signal looks again. */

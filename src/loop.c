@@ -23,12 +23,11 @@
 #include "forward.h"
 #include "isolate.h"
 #include "log.h"
-#include "parse.h"
 #include "reap.h"
 #include "reaper.h"
 #include "shutdown.h"
 #include "terminal.h"
-#include "trace.h"
+#include "tell.h"
 
 #define BATCH 32
 
@@ -39,6 +38,33 @@ struct turn {
 };
 
 enum { POLL_SIGNALS, POLL_TIMER, POLL_CONTROL, POLL_COUNT };
+
+enum loop_input loop_classify(int signo, int32_t code, pid_t sender, pid_t self)
+{
+	if (signo == SIGCHLD)
+		return LOOP_CHILDREN;
+	/* A SIGPIPE our own log write raised is ours, not the job's. */
+	if (signo == SIGPIPE && sender == self)
+		return LOOP_OWN_PIPE;
+	return forward_accepts(signo, code) ? LOOP_FOR_JOB : LOOP_OWN_FAULT;
+}
+
+static enum loop_input classify(const struct reaper *r, const struct signalfd_siginfo *si)
+{
+	return loop_classify((int)si->ssi_signo, si->ssi_code, (pid_t)si->ssi_pid, r->self_pid);
+}
+
+bool loop_pause_ends(int signo)
+{
+	return signo == SIGTERM || signo == SIGINT;
+}
+
+struct loop_wait loop_wait_plan(bool has_timer, bool has_control, int deadline_ms, bool drained)
+{
+	if (!has_timer && !has_control && deadline_ms < 0)
+		return (struct loop_wait){ .read_only = true, .timeout_ms = -1 };
+	return (struct loop_wait){ .timeout_ms = drained ? deadline_ms : 0 };
+}
 
 /* Block until a signal, a deadline or a control message is due; sets
  * ready[] for the timer and the control pipe. EINTR (a stop and continue)
@@ -87,70 +113,41 @@ static bool read_batch(const struct reaper *r, struct turn *t)
 	size_t got = (size_t)n / sizeof(t->info[0]);
 	for (size_t i = 0; i < got; i++) {
 		const struct signalfd_siginfo *si = &t->info[i];
-		if (si->ssi_signo == SIGCHLD) {
+		switch (classify(r, si)) {
+		case LOOP_CHILDREN:
 			t->sigchld = true;
-			continue;
+			break;
+		case LOOP_OWN_PIPE:
+			break;
+		case LOOP_OWN_FAULT:
+		case LOOP_FOR_JOB:
+			t->info[t->count++] = *si;
+			break;
 		}
-		/* A SIGPIPE our own log write raised is ours, not the job's. */
-		if (si->ssi_signo == SIGPIPE && (pid_t)si->ssi_pid == r->self_pid)
-			continue;
-		t->info[t->count++] = *si;
 	}
 	return got < BATCH;
-}
-
-/* --trace and --report: a signal came for the job. from is the sender's
- * pid (0: the kernel, or a sender outside our namespace), or -1 for
- * --send. */
-static void note_signal(struct reaper *r, int signo, int from, unsigned uid)
-{
-	char name[SIGNAME_MAX];
-
-	if (r->cfg->report)
-		r->stats.received[signo]++;
-	if (!trace_on(r))
-		return;
-	if (from < 0)
-		trace_event(r, "event=signal sig=%s from=send", signal_name(signo, name));
-	else
-		trace_event(r, "event=signal sig=%s from=%d uid=%u", signal_name(signo, name), from,
-			    uid);
-}
-
-static void handle_pause_signal(struct reaper *r, int signo)
-{
-	char name[SIGNAME_MAX];
-
-	if (signo == SIGTERM || signo == SIGINT) {
-		log_msg(LOG_INFO, "%s received; exiting", signal_name(signo, name));
-		r->exit_requested = true;
-	}
-}
-
-/* A fault signal the kernel raised about reaper itself without forcing it
- * (a real fault is forced and ends us before we read it): say so, keep
- * it from the job. BUS_MCEERR_AO, memory that will fail, is one. */
-static void note_own_fault(const struct signalfd_siginfo *si)
-{
-	char name[SIGNAME_MAX];
-
-	log_msg(LOG_WARN, "the kernel sent reaper %s (code %d) about reaper itself; not forwarded",
-		signal_name((int)si->ssi_signo, name), (int)si->ssi_code);
 }
 
 /* A signal for the job, received or due from --send (from < 0): the same
  * path either way, so rewrites and --kill-after apply to both. */
 static void handle_signal(struct reaper *r, int signo, int from, unsigned uid)
 {
-	note_signal(r, signo, from, uid);
+	struct forwarding f;
+
+	tell_signal(r, signo, from, uid);
 	if (r->cfg->pause) {
-		handle_pause_signal(r, signo);
+		if (loop_pause_ends(signo)) {
+			tell_pause_ends(r, signo);
+			r->exit_requested = true;
+		}
 		return;
 	}
 	if (signo == SIGCONT)
 		terminal_resume(r);
-	if (forward_signal(r, signo) == 0) /* failures are logged there */
-		shutdown_after_forward(r, r->cfg->rewrite[signo]);
+	forward_signal(r, signo, &f);
+	tell_forward(r, &f);
+	if (f.sent != 0 && f.d.signal.err == 0)
+		shutdown_after_forward(r, f.sent);
 }
 
 /* Wait for the next turn's events; returns read_batch's answer. With no
@@ -160,12 +157,11 @@ static void handle_signal(struct reaper *r, int signo, int from, unsigned uid)
 static bool next_turn(const struct reaper *r, struct turn *t, bool ready[POLL_COUNT],
 		      bool drained)
 {
-	int wait_ms = shutdown_wait_ms(r); /* -1 but for a deadline without timerfd */
-	if (r->shutdown.timer_fd < 0 && r->control_fd < 0 && wait_ms < 0)
+	struct loop_wait how = loop_wait_plan(r->shutdown.timer_fd >= 0, r->control_fd >= 0,
+					      shutdown_wait_ms(r), drained);
+	if (how.read_only)
 		return read_batch(r, t);
-	/* After a full batch more signals may wait: look without blocking,
-	 * so a flood of them cannot starve the timer. */
-	wait_for_events(r, ready, drained ? wait_ms : 0);
+	wait_for_events(r, ready, how.timeout_ms);
 	if (ready[POLL_SIGNALS])
 		return read_batch(r, t);
 	t->count = 0;
@@ -191,10 +187,10 @@ void loop_run(struct reaper *r)
 		terminal_follow_stop(r);
 		for (size_t i = 0; i < t.count; i++) {
 			const struct signalfd_siginfo *si = &t.info[i];
-			if (forward_accepts((int)si->ssi_signo, si->ssi_code))
+			if (classify(r, si) == LOOP_FOR_JOB)
 				handle_signal(r, (int)si->ssi_signo, (int)si->ssi_pid, si->ssi_uid);
 			else
-				note_own_fault(si);
+				tell_own_fault(r, (int)si->ssi_signo, (int)si->ssi_code);
 		}
 		if (ready[POLL_TIMER]) {
 			int due[SEND_MAX];

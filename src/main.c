@@ -26,8 +26,8 @@
 #include "reap.h"
 #include "reaper.h"
 #include "clock.h"
-#include "report.h"
 #include "spawn.h"
+#include "tell.h"
 #include "terminal.h"
 #include "trace.h"
 
@@ -181,12 +181,7 @@ static int start_job(struct reaper *r, const struct privs *privs)
 
 	if (failed != 0)
 		return failed;
-	log_msg(LOG_INFO, "started %s as pid %d", r->cfg->argv[0], (int)r->job.child_pid);
-	if (trace_on(r)) {
-		char cmd[256];
-		trace_event(r, "event=spawn pid=%d cmd=%s", (int)r->job.child_pid,
-			    trace_value(r->cfg->argv[0], cmd, sizeof(cmd)));
-	}
+	tell_spawn(r);
 	r->job.children_left = true;
 	r->tty.job_pgid = privs->new_session ? 0 : r->job.child_pid;
 	if (r->control_fd >= 0)
@@ -194,42 +189,13 @@ static int start_job(struct reaper *r, const struct privs *privs)
 	return 0;
 }
 
-/* The exit code and, for -v, --trace and --report, why. */
-static int exit_code(const struct reaper *r, char *why, size_t size)
-{
-	char name[SIGNAME_MAX];
-	int status = r->job.child_status;
-
-	if (r->cfg->pause) {
-		snprintf(why, size, "--pause was told to stop");
-		return EXIT_SUCCESS;
-	}
-	if (r->shutdown.timed_out) {
-		snprintf(why, size, "the job timed out");
-		return 124;
-	}
-	int code = reap_exit_code(status);
-	int mapped = reap_apply_expected(r->cfg, code);
-	if (mapped != code)
-		snprintf(why, size, "the main child's %d is expected (-e)", code);
-	else if (WIFSIGNALED(status))
-		snprintf(why, size, "the main child was killed by %s",
-			 signal_name(WTERMSIG(status), name));
-	else
-		snprintf(why, size, "the main child's exit code");
-	return mapped;
-}
-
 /* Say how we end, then end. */
 static int finish(const struct reaper *r)
 {
-	char why[96], value[128];
-	int code = exit_code(r, why, sizeof(why));
+	struct reap_ending end = reap_ending(r->cfg, r->shutdown.timed_out, r->job.child_status);
 
-	log_msg(LOG_INFO, "exiting with %d: %s", code, why);
-	trace_event(r, "event=done code=%d reason=%s", code, trace_value(why, value, sizeof(value)));
-	report_print(r, code, why);
-	return code;
+	tell_done(r, &end);
+	return end.code;
 }
 
 int main(int argc, char *argv[])

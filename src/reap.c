@@ -1,24 +1,21 @@
 /*
  * reap: the waitpid drain and the exit-status mapping.
  *
- * Owns: turning wait statuses into reaper's exit code. Never: blocking,
- * signalling, or touching a child's pidfd except to close it once the child
- * is reaped (its PID may be reused from then on, so nothing may reach it).
+ * Owns: struct job after spawn, and turning wait statuses into reaper's
+ * exit code. Never: blocking, signalling, wording what it did (tell.c
+ * does), or touching a child's pidfd except to close it once the child is
+ * reaped (its PID may be reused from then on, so nothing may reach it).
  */
 #include "reap.h"
 
 #include <errno.h>
-#include <stdio.h>
-#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "log.h"
-#include "parse.h"
 #include "reaper.h"
-#include "clock.h"
-#include "trace.h"
+#include "tell.h"
 
 int reap_exit_code(int wait_status)
 {
@@ -32,90 +29,18 @@ int reap_apply_expected(const struct config *cfg, int code)
 	return code >= 0 && code < 256 && cfg->expect_exit[code] ? 0 : code;
 }
 
-/* "code=3", "signal=TERM" or "stopped=TSTP", for trace lines. */
-static const char *trace_status(int status, char *buf, size_t size)
+struct reap_ending reap_ending(const struct config *cfg, bool timed_out, int status)
 {
-	char name[SIGNAME_MAX];
-
-	if (WIFEXITED(status))
-		snprintf(buf, size, "code=%d", WEXITSTATUS(status));
-	else if (WIFSIGNALED(status))
-		snprintf(buf, size, "signal=%s", signal_name(WTERMSIG(status), name));
-	else
-		snprintf(buf, size, "stopped=%s", signal_name(WSTOPSIG(status), name));
-	return buf;
-}
-
-/* "exited 3" or "killed by TERM" (core dumped), for log lines. */
-static const char *describe_status(int status, char *buf, size_t size)
-{
-	char name[SIGNAME_MAX];
-
-	if (WIFEXITED(status))
-		snprintf(buf, size, "exited %d", WEXITSTATUS(status));
-	else if (WIFSIGNALED(status))
-		snprintf(buf, size, "killed by %s%s", signal_name(WTERMSIG(status), name),
-			 WCOREDUMP(status) ? ", core dumped" : "");
-	else
-		snprintf(buf, size, "stopped by %s", signal_name(WSTOPSIG(status), name));
-	return buf;
-}
-
-/* The status is formatted only when the line is written: at the default
- * level that is never, and the formatting would page in printf's code at
- * every exit (issue 7 counts those page faults). */
-static void log_child(const struct reaper *r, int status)
-{
-	char what[48];
-
-	if (log_enabled(LOG_INFO))
-		log_msg(LOG_INFO, "child %d %s", (int)r->job.child_pid,
-			describe_status(status, what, sizeof(what)));
-}
-
-static void record_main_child(struct reaper *r, int status)
-{
-	char what[48];
-
-	if (WIFSTOPPED(status)) {
-		r->job.child_stopped = true;
-		log_child(r, status);
-		if (trace_on(r))
-			trace_event(r, "event=stop pid=%d %s", (int)r->job.child_pid,
-				    trace_status(status, what, sizeof(what)));
-		return;
-	}
-	r->job.child_reaped = true;
-	r->job.child_status = status;
-	if (r->cfg->report)
-		r->stats.child_end_ns = clock_now_ns();
-	if (trace_on(r))
-		trace_event(r, "event=exit pid=%d %s", (int)r->job.child_pid,
-			    trace_status(status, what, sizeof(what)));
-	if (r->job.child_pidfd >= 0) {
-		(void)close(r->job.child_pidfd); /* nothing to report: it was ours and valid */
-		r->job.child_pidfd = -1;
-	}
-	log_child(r, status);
-}
-
-/* A process other than the main child was reaped: log and trace it. */
-static void note_reap(const struct reaper *r, pid_t pid, int status)
-{
-	char what[48];
-
-	if (r->cfg->warn_reap || log_enabled(LOG_INFO))
-		log_msg(r->cfg->warn_reap ? LOG_WARN : LOG_INFO, "reaped pid %d (%s)", (int)pid,
-			describe_status(status, what, sizeof(what)));
-	if (trace_on(r)) {
-		char name[SIGNAME_MAX];
-		if (WIFSIGNALED(status))
-			trace_event(r, "event=reap pid=%d status=signal:%s", (int)pid,
-				    signal_name(WTERMSIG(status), name));
-		else
-			trace_event(r, "event=reap pid=%d status=exit:%d", (int)pid,
-				    WEXITSTATUS(status));
-	}
+	if (cfg->pause)
+		return (struct reap_ending){ .code = 0, .reason = REAP_PAUSED };
+	if (timed_out)
+		return (struct reap_ending){ .code = 124, .reason = REAP_TIMED_OUT };
+	int code = reap_exit_code(status);
+	int mapped = reap_apply_expected(cfg, code);
+	enum reap_reason reason = mapped != code        ? REAP_EXPECTED
+				  : WIFSIGNALED(status) ? REAP_KILLED
+							: REAP_EXITED;
+	return (struct reap_ending){ .code = mapped, .reason = reason, .status = status };
 }
 
 /* waitpid that retries EINTR; the only place reaper waits for children. */
@@ -129,29 +54,38 @@ static pid_t wait_any(int *status)
 	return pid;
 }
 
+static void record_main_child(struct reaper *r, int status)
+{
+	if (WIFSTOPPED(status)) {
+		r->job.child_stopped = true;
+		return;
+	}
+	r->job.child_reaped = true;
+	r->job.child_status = status;
+	if (r->job.child_pidfd >= 0) {
+		(void)close(r->job.child_pidfd); /* nothing to report: it was ours and valid */
+		r->job.child_pidfd = -1;
+	}
+}
+
 unsigned reap_drain(struct reaper *r)
 {
 	int saved_errno = errno;
 	unsigned reaped = 0;
-	int status;
-	pid_t pid;
+	struct reaped fact;
 
-	while ((pid = wait_any(&status)) > 0) {
-		if (pid == r->job.child_pid && !r->job.child_reaped) {
-			record_main_child(r, status);
-			if (!r->job.child_reaped)
-				continue;
-		} else if (WIFSTOPPED(status)) {
+	while ((fact.pid = wait_any(&fact.status)) > 0) {
+		fact.main_child = fact.pid == r->job.child_pid && !r->job.child_reaped;
+		if (fact.main_child)
+			record_main_child(r, fact.status);
+		else if (WIFSTOPPED(fact.status))
 			continue; /* a stopped orphan is not ours to manage */
-		} else {
-			note_reap(r, pid, status);
-		}
-		reaped++;
-		if (r->cfg->report)
-			r->stats.reaped++;
+		tell_reaped(r, &fact);
+		if (!WIFSTOPPED(fact.status))
+			reaped++;
 	}
-	r->job.children_left = !(pid < 0 && errno == ECHILD);
-	if (pid < 0 && errno != ECHILD)
+	r->job.children_left = !(fact.pid < 0 && errno == ECHILD);
+	if (fact.pid < 0 && errno != ECHILD)
 		log_msg(LOG_ERROR, "waitpid: %m");
 	errno = saved_errno;
 	return reaped;

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "parse.h"
 #include "reaper.h"
+#include "tell.h"
 
 /*
  * Long enough for the longest counts line: every signal number with the
@@ -63,17 +64,15 @@ static void format_seconds(uint64_t ns, char *out, size_t size)
 /* How the main child ended, and how long after the first stop signal. */
 static void report_child(const struct reaper *r, char *out, size_t size)
 {
-	char name[SIGNAME_MAX], after[32], end[64];
+	char after[32], how[48], end[64];
 	int status = r->job.child_status;
 
 	if (r->cfg->pause || r->job.child_pid <= 0) {
 		snprintf(out, size, "no main child (--pause)");
 		return;
 	}
-	if (WIFSIGNALED(status))
-		snprintf(end, sizeof(end), "was killed by %s", signal_name(WTERMSIG(status), name));
-	else
-		snprintf(end, sizeof(end), "exited %d", WEXITSTATUS(status));
+	snprintf(end, sizeof(end), "%s%s", WIFSIGNALED(status) ? "was " : "",
+		 tell_status(status, TELL_WORDS, how, sizeof(how)));
 	if (r->stats.first_stop_ns != 0 && r->stats.child_end_ns >= r->stats.first_stop_ns) {
 		format_seconds(r->stats.child_end_ns - r->stats.first_stop_ns, after, sizeof(after));
 		snprintf(out, size, "main child %d %s, %s after the first stop signal",

@@ -1,11 +1,13 @@
 /*
  * shutdown: deadlines, the --orphans policy and escalation to KILL.
  *
- * Owns: timeout_at_ms, kill_at_ms and the timerfd behind them; when no
- * timerfd can be made (ulimit -n 4), the loop's poll timeout stands in for
- * it. Never: a periodic wake-up (the timer holds one absolute deadline, or
- * none), or a signal outside reaper's tree (descendants.c decides what is
- * ours).
+ * Owns: struct shutdown_state, and the timerfd behind its deadlines; when
+ * no timerfd can be made (ulimit -n 4), the loop's poll timeout stands in
+ * for it. The decisions (which deadline is next, what is due, whether a
+ * KILL moves) are pure functions; the steps act on them and hand what they
+ * did to tell.c. Never: a periodic wake-up (the timer holds one absolute
+ * deadline, or none), or a signal outside reaper's tree (descendants.c
+ * decides what is ours).
  * Invariant: once KILL has been sent, nothing reaper started may survive:
  * every later reap that leaves children behind sends KILL again.
  */
@@ -15,7 +17,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -24,185 +25,180 @@
 #include "descendants.h"
 #include "forward.h"
 #include "log.h"
-#include "parse.h"
 #include "reap.h"
 #include "reaper.h"
-#include "trace.h"
+#include "tell.h"
 
-/* The first whole millisecond at or after now + ms: the timer has
- * millisecond resolution, and a deadline must never fire early. */
-static uint64_t deadline_after(uint64_t from_ns, uint64_t ms)
+uint64_t shutdown_deadline_after(uint64_t from_ns, uint64_t ms)
 {
 	return (from_ns + ms * 1000000u + 999999u) / 1000000u;
 }
 
-/* KILL after_ms from now, unless an earlier KILL is already due. why names
- * the cause in the log; NULL when the caller has said it already. */
-static void schedule_kill(struct reaper *r, uint64_t after_ms, const char *why)
+uint64_t shutdown_earliest(uint64_t timeout_at_ms, uint64_t kill_at_ms, uint64_t send_at_ms)
 {
-	char text[DURATION_TEXT_MAX];
-	uint64_t at = deadline_after(clock_now_ns(), after_ms);
+	uint64_t next = timeout_at_ms;
 
-	if (r->shutdown.kill_sent || (r->shutdown.kill_at_ms != 0 && r->shutdown.kill_at_ms <= at))
-		return;
+	if (kill_at_ms != 0 && (next == 0 || kill_at_ms < next))
+		next = kill_at_ms;
+	if (send_at_ms != 0 && (next == 0 || send_at_ms < next))
+		next = send_at_ms;
+	return next;
+}
+
+uint64_t shutdown_send_at(const struct config *cfg, uint64_t start_ns, size_t index)
+{
+	if (index >= cfg->send_count)
+		return 0;
+	return shutdown_deadline_after(start_ns, cfg->sends[index].at_ms);
+}
+
+uint64_t shutdown_timeout_kill_ms(const struct config *cfg)
+{
+	return cfg->kill_after_set ? cfg->kill_after_ms : cfg->grace_ms;
+}
+
+bool shutdown_kill_sooner(const struct shutdown_state *s, uint64_t at_ms)
+{
+	return !s->kill_sent && (s->kill_at_ms == 0 || at_ms < s->kill_at_ms);
+}
+
+struct shutdown_due shutdown_due_at(const struct shutdown_state *s, const struct config *cfg,
+				    uint64_t start_ns, uint64_t now_ms, size_t max)
+{
+	struct shutdown_due due = {
+		.timeout = s->timeout_at_ms != 0 && now_ms >= s->timeout_at_ms,
+		.kill = s->kill_at_ms != 0 && now_ms >= s->kill_at_ms,
+	};
+
+	for (uint64_t at; due.sends < max &&
+			  (at = shutdown_send_at(cfg, start_ns, s->next_send + due.sends)) != 0 &&
+			  now_ms >= at;)
+		due.sends++;
+	return due;
+}
+
+bool shutdown_main_ended(const struct config *cfg, bool child_reaped, bool exit_requested)
+{
+	return cfg->pause ? exit_requested : child_reaped;
+}
+
+/* KILL after_ms from now, unless an earlier KILL is already due. Returns
+ * whether the deadline moved. */
+static bool schedule_kill(struct reaper *r, uint64_t after_ms)
+{
+	uint64_t at = shutdown_deadline_after(clock_now_ns(), after_ms);
+
+	if (!shutdown_kill_sooner(&r->shutdown, at))
+		return false;
 	r->shutdown.kill_at_ms = at;
-	if (why != NULL)
-		log_msg(LOG_INFO, "%s; KILL in %s", why, format_duration(after_ms, text));
+	return true;
 }
 
-/* Send signo to every descendant; log, trace and count it. A stopped
- * process would hold a TERM pending until KILL: it is continued too. */
-static void escalate(struct reaper *r, int signo)
+/* Send signo to every descendant. A stopped process would hold a TERM
+ * pending until KILL: it is continued too. After KILL was sent, again:
+ * a process forked just before it landed may have come to us since; most
+ * of what that reaches is already dying. */
+static void escalate(struct reaper *r, int signo, bool again)
 {
-	char name[SIGNAME_MAX];
-	int n = descendants_signal(r, signo, true, signo != SIGKILL);
+	struct escalation e = {
+		.signo = signo, .again = again,
+		.count = descendants_signal(r, signo, !again, !again && signo != SIGKILL),
+	};
 
-	signal_name(signo, name);
-	if (n < 0) {
-		errno = -n;
-		log_msg(LOG_WARN, "cannot find the processes to %s: %m", name);
-		return;
-	}
-	log_msg(LOG_INFO, "sent %s to %d process%s", name, n, n == 1 ? "" : "es");
-	if (n > 0)
-		trace_event(r, "event=escalate sig=%s left=%d", name, n);
-	if (r->cfg->report)
-		*(signo == SIGKILL ? &r->stats.killed : &r->stats.terminated) += (unsigned)n;
-}
-
-static void kill_everything(struct reaper *r)
-{
-	r->shutdown.kill_sent = true;
-	escalate(r, SIGKILL);
-}
-
-/* After KILL was sent, a process forked just before it landed may have
- * come to us: KILL whatever is left again. Not an escalation of its own:
- * most of what it reaches is already dying, so it is neither counted nor
- * traced. */
-static void kill_stragglers(const struct reaper *r)
-{
-	int n = descendants_signal(r, SIGKILL, false, false);
-
-	if (n < 0) {
-		errno = -n;
-		log_msg(LOG_WARN, "cannot find the processes to KILL: %m");
-	}
+	if (signo == SIGKILL)
+		r->shutdown.kill_sent = true;
+	tell_escalation(r, &e);
 }
 
 void shutdown_start(struct reaper *r)
 {
 	if (r->cfg->timeout_ms != 0)
-		r->shutdown.timeout_at_ms = deadline_after(r->start_ns, r->cfg->timeout_ms);
+		r->shutdown.timeout_at_ms = shutdown_deadline_after(r->start_ns, r->cfg->timeout_ms);
 }
 
 void shutdown_after_forward(struct reaper *r, int signo)
 {
-	if (!r->cfg->kill_after_set)
-		return;
-	if (forward_is_terminating(r->cfg, signo))
-		schedule_kill(r, r->cfg->kill_after_ms, "stop signal forwarded");
-}
-
-static bool main_ended(const struct reaper *r)
-{
-	return r->cfg->pause ? r->exit_requested : r->job.child_reaped;
-}
-
-/* "3 processes", or "some processes" when /proc could not count them
- * (count < 0: it is empty, or not mounted). */
-static const char *processes_text(int count, char *buf, size_t size)
-{
-	if (count < 0)
-		return "some processes";
-	snprintf(buf, size, "%d process%s", count, count == 1 ? "" : "es");
-	return buf;
+	if (r->cfg->kill_after_set && forward_is_terminating(r->cfg, signo) &&
+	    schedule_kill(r, r->cfg->kill_after_ms))
+		tell_kill_scheduled(r, r->cfg->kill_after_ms);
 }
 
 /* The main child is gone: what of the descendants it left? */
 static void apply_orphan_policy(struct reaper *r)
 {
-	char text[DURATION_TEXT_MAX], left[32];
-	const char *what = processes_text(descendants_count(r), left, sizeof(left));
+	struct orphans o = {
+		.policy = r->cfg->orphans, .count = descendants_count(r), .grace_ms = r->cfg->grace_ms,
+	};
 
-	switch (r->cfg->orphans) {
-	case ORPHANS_TERMINATE:
-		log_msg(LOG_INFO, "%s left: sending TERM, KILL after %s", what,
-			format_duration(r->cfg->grace_ms, text));
-		escalate(r, SIGTERM);
-		schedule_kill(r, r->cfg->grace_ms, NULL);
-		break;
-	case ORPHANS_WAIT:
-		log_msg(LOG_INFO, "waiting for %s left", what);
-		break;
-	case ORPHANS_LEAVE:
-		log_msg(LOG_INFO, "leaving %s behind", what);
-		break;
-	}
+	tell_orphans(r, &o);
+	if (o.policy != ORPHANS_TERMINATE)
+		return;
+	escalate(r, SIGTERM, false);
+	(void)schedule_kill(r, r->cfg->grace_ms); /* told with the orphans */
 }
 
 void shutdown_after_reap(struct reaper *r)
 {
-	if (r->shutdown.job_ended) {
-		if (r->shutdown.kill_sent && r->job.children_left)
-			kill_stragglers(r);
+	struct shutdown_state *s = &r->shutdown;
+
+	if (s->job_ended) {
+		if (s->kill_sent && r->job.children_left)
+			escalate(r, SIGKILL, true);
 		return;
 	}
-	if (!main_ended(r))
+	if (!shutdown_main_ended(r->cfg, r->job.child_reaped, r->exit_requested))
 		return;
-	r->shutdown.job_ended = true;
+	s->job_ended = true;
 	/* children_left must be current; under --pause it was never set, since
 	 * orphans may have come to us without a SIGCHLD yet. */
 	if (r->job.children_left || r->cfg->pause)
 		reap_drain(r);
 	if (!r->job.children_left)
 		return;
-	if (r->shutdown.kill_sent)
-		kill_stragglers(r); /* escalation already ended the grace */
+	if (s->kill_sent)
+		escalate(r, SIGKILL, true); /* escalation already ended the grace */
 	else
 		apply_orphan_policy(r);
 }
 
-/* When the next --send is due, in CLOCK_MONOTONIC ms; 0 when none is left. */
-static uint64_t next_send_ms(const struct reaper *r)
+/* --timeout expired: the stop signal to the job, KILL after the grace. */
+static void time_out(struct reaper *r)
 {
-	if (r->shutdown.next_send >= r->cfg->send_count)
-		return 0;
-	return deadline_after(r->start_ns, r->cfg->sends[r->shutdown.next_send].at_ms);
+	struct timeout t = {
+		.after_ms = r->cfg->timeout_ms, .signo = r->cfg->stop_signo,
+		.kill_ms = shutdown_timeout_kill_ms(r->cfg),
+	};
+	struct delivered d;
+
+	r->shutdown.timeout_at_ms = 0;
+	r->shutdown.timed_out = true;
+	tell_timeout(r, &t);
+	forward_deliver(r, t.signo, &d);
+	tell_delivered(r, &d);
+	(void)schedule_kill(r, t.kill_ms); /* told with the timeout */
 }
 
 size_t shutdown_on_timer(struct reaper *r, int due[], size_t max)
 {
-	size_t count = 0;
-
-	char sig[SIGNAME_MAX], text[DURATION_TEXT_MAX];
+	struct shutdown_state *s = &r->shutdown;
 	uint64_t expirations;
 
-	if (r->shutdown.timer_fd >= 0 && read(r->shutdown.timer_fd, &expirations, sizeof(expirations)) < 0 &&
+	if (s->timer_fd >= 0 && read(s->timer_fd, &expirations, sizeof(expirations)) < 0 &&
 	    errno != EAGAIN)
 		log_msg(LOG_WARN, "reading the timer: %m");
-	r->shutdown.armed_ms = 0; /* one-shot: it has fired */
+	s->armed_ms = 0; /* one-shot: it has fired */
 	uint64_t now = clock_now_ms();
-	if (r->shutdown.timeout_at_ms != 0 && now >= r->shutdown.timeout_at_ms) {
-		r->shutdown.timeout_at_ms = 0;
-		r->shutdown.timed_out = true;
-		uint64_t kill_after = r->cfg->kill_after_set ? r->cfg->kill_after_ms
-							     : r->cfg->grace_ms;
-		char kill_text[DURATION_TEXT_MAX];
-		log_msg(LOG_INFO, "timeout of %s expired: sending %s, KILL after %s",
-			format_duration(r->cfg->timeout_ms, text),
-			signal_name(r->cfg->stop_signo, sig), format_duration(kill_after, kill_text));
-		trace_event(r, "event=timeout after=%s sig=%s", text, sig);
-		(void)forward_deliver(r, r->cfg->stop_signo); /* logged there */
-		schedule_kill(r, kill_after, NULL);
+	struct shutdown_due what = shutdown_due_at(s, r->cfg, r->start_ns, now, max);
+	if (what.timeout)
+		time_out(r);
+	/* The timeout may have moved the KILL deadline: look again. */
+	if (s->kill_at_ms != 0 && now >= s->kill_at_ms) {
+		s->kill_at_ms = 0;
+		escalate(r, SIGKILL, false);
 	}
-	if (r->shutdown.kill_at_ms != 0 && now >= r->shutdown.kill_at_ms) {
-		r->shutdown.kill_at_ms = 0;
-		kill_everything(r);
-	}
-	for (uint64_t at; count < max && (at = next_send_ms(r)) != 0 && now >= at;)
-		due[count++] = r->cfg->sends[r->shutdown.next_send++].signo;
-	return count;
+	for (size_t i = 0; i < what.sends; i++)
+		due[i] = r->cfg->sends[s->next_send++].signo;
+	return what.sends;
 }
 
 /* A timerfd, unless it would leave fewer than two descriptors free: a walk
@@ -230,41 +226,39 @@ static int make_timer(void)
 
 void shutdown_arm(struct reaper *r)
 {
-	uint64_t next = r->shutdown.timeout_at_ms;
-	uint64_t candidates[] = {r->shutdown.kill_at_ms, next_send_ms(r)};
+	struct shutdown_state *s = &r->shutdown;
+	uint64_t next = shutdown_earliest(s->timeout_at_ms, s->kill_at_ms,
+					  shutdown_send_at(r->cfg, r->start_ns, s->next_send));
 
-	for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++)
-		if (candidates[i] != 0 && (next == 0 || candidates[i] < next))
-			next = candidates[i];
-	if (next == r->shutdown.armed_ms)
+	if (next == s->armed_ms)
 		return;
-	if (r->shutdown.timer_fd < 0 && next != 0) {
-		r->shutdown.timer_fd = make_timer();
-		if (r->shutdown.timer_fd < 0) {
+	if (s->timer_fd < 0 && next != 0) {
+		s->timer_fd = make_timer();
+		if (s->timer_fd < 0) {
 			/* The loop then waits with a timeout up to next. With few
 			 * descriptors (ulimit -n 4) that is expected, not a fault;
 			 * said when a deadline comes after none, not at each change. */
-			if (r->shutdown.armed_ms == 0)
+			if (s->armed_ms == 0)
 				log_msg(errno == EMFILE || errno == ENFILE ? LOG_INFO : LOG_WARN,
 					"no timerfd (%m): waiting for deadlines with a poll "
 					"timeout");
-			r->shutdown.armed_ms = next;
+			s->armed_ms = next;
 			return;
 		}
 	}
-	if (r->shutdown.timer_fd < 0) { /* nothing due, and no timer to disarm */
-		r->shutdown.armed_ms = 0;
+	if (s->timer_fd < 0) { /* nothing due, and no timer to disarm */
+		s->armed_ms = 0;
 		return;
 	}
 	struct itimerspec when = {
 		.it_value = {.tv_sec = (time_t)(next / 1000),
 			     .tv_nsec = (long)(next % 1000) * 1000000},
 	};
-	if (timerfd_settime(r->shutdown.timer_fd, TFD_TIMER_ABSTIME, &when, NULL) < 0) {
+	if (timerfd_settime(s->timer_fd, TFD_TIMER_ABSTIME, &when, NULL) < 0) {
 		log_msg(LOG_ERROR, "timerfd_settime: %m");
 		return;
 	}
-	r->shutdown.armed_ms = next;
+	s->armed_ms = next;
 }
 
 int shutdown_wait_ms(const struct reaper *r)
@@ -276,5 +270,6 @@ int shutdown_wait_ms(const struct reaper *r)
 
 bool shutdown_done(const struct reaper *r)
 {
-	return r->shutdown.job_ended && (r->cfg->orphans == ORPHANS_LEAVE || !r->job.children_left);
+	return r->shutdown.job_ended &&
+	       (r->cfg->orphans == ORPHANS_LEAVE || !r->job.children_left);
 }

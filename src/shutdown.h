@@ -16,6 +16,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cli.h"
+
+struct config;
 struct reaper;
 
 /* Written by shutdown.c only. Deadlines are CLOCK_MONOTONIC milliseconds;
@@ -30,6 +33,65 @@ struct shutdown_state {
 	bool kill_sent;          /* escalation has reached KILL */
 	bool job_ended;          /* main child gone (or --pause told to stop), acted on */
 };
+
+/* Signals sent to every descendant (--orphans, KILL escalation), or the
+ * KILL repeated for processes that came to us after it (again: neither
+ * counted nor traced). */
+struct escalation {
+	int signo;
+	int count;               /* processes signalled, or -errno (/proc unreadable) */
+	bool again;
+};
+
+/* The main child is gone and count processes are left (-1: /proc could
+ * not count them); policy says what happens to them. */
+struct orphans {
+	enum orphan_policy policy;
+	int count;
+	uint64_t grace_ms;       /* --grace, before KILL under ORPHANS_TERMINATE */
+};
+
+/* --timeout expired: signo went to the job, KILL follows after kill_ms. */
+struct timeout {
+	uint64_t after_ms;       /* --timeout */
+	int signo;
+	uint64_t kill_ms;
+};
+
+/* Deadlines that have passed, as of one look at the clock. */
+struct shutdown_due {
+	bool timeout;
+	bool kill;
+	size_t sends;            /* --send signals now due, from next_send on */
+};
+
+/* The first whole millisecond at or after from_ns + ms: the timer has
+ * millisecond resolution, and a deadline must never fire early. Pure. */
+uint64_t shutdown_deadline_after(uint64_t from_ns, uint64_t ms);
+
+/* The earliest of the deadlines that are set (non-zero), 0 when none.
+ * Pure. */
+uint64_t shutdown_earliest(uint64_t timeout_at_ms, uint64_t kill_at_ms, uint64_t send_at_ms);
+
+/* When --send number index is due (ms), 0 when there is none. Pure. */
+uint64_t shutdown_send_at(const struct config *cfg, uint64_t start_ns, size_t index);
+
+/* How long after --timeout's stop signal KILL follows: --kill-after when
+ * given, else --grace. Pure. */
+uint64_t shutdown_timeout_kill_ms(const struct config *cfg);
+
+/* Whether a KILL at at_ms moves the KILL deadline: not once KILL was sent,
+ * nor when an earlier (or equal) one is set. Pure. */
+bool shutdown_kill_sooner(const struct shutdown_state *s, uint64_t at_ms);
+
+/* What is due at now_ms: the timeout, the KILL deadline, and how many of
+ * the --send signals (at most max). Pure. */
+struct shutdown_due shutdown_due_at(const struct shutdown_state *s, const struct config *cfg,
+				    uint64_t start_ns, uint64_t now_ms, size_t max);
+
+/* Whether the job counts as ended: the main child reaped, or under
+ * --pause, TERM or INT received. Pure. */
+bool shutdown_main_ended(const struct config *cfg, bool child_reaped, bool exit_requested);
 
 /* The job has started: arm --timeout. */
 void shutdown_start(struct reaper *r);

@@ -1,8 +1,29 @@
+/*
+ * tell: the one place where what reaper did becomes words. Work functions
+ * (forward, reap, shutdown, the loop, main's spawn and finish) do their
+ * work and hand back a fact; tell turns each fact into the log line, the
+ * --trace line and the --report count. The trace vocabulary, a stable
+ * interface users parse, is defined here and in doc/reaper.1 (TRACE
+ * EVENTS), nowhere else; so is the wording of a child's wait status.
+ *
+ * Owns: struct stats (the --report counters). Never: a decision, a signal
+ * or an allocation; each entry point costs nothing when its lines are off.
+ */
 #ifndef REAPER_TELL_H
 #define REAPER_TELL_H
 
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
+
+struct reaper;
+struct forwarding;
+struct delivered;
+struct reaped;
+struct escalation;
+struct orphans;
+struct timeout;
+struct reap_ending;
 
 /* --report counters; written by tell.c only, and only when --report asks. */
 struct stats {
@@ -14,5 +35,56 @@ struct stats {
 	uint64_t first_stop_ns;     /* first stop signal delivered; 0 none */
 	uint64_t child_end_ns;      /* main child reaped; 0 not yet */
 };
+
+/* How a wait status is worded; tell_status is the one formatter of it. */
+enum tell_style {
+	TELL_WORDS,       /* "exited 3", "killed by TERM", "stopped by TSTP" */
+	TELL_WORDS_CORE,  /* the same, then ", core dumped" when it did */
+	TELL_FIELD,       /* trace: "code=3", "signal=TERM", "stopped=TSTP" */
+	TELL_PAIR,        /* trace: "exit:3", "signal:TERM", "stopped:TSTP" */
+};
+
+/* status in style, into buf; returns buf. Pure. */
+const char *tell_status(int status, enum tell_style style, char *buf, size_t size);
+
+/* Why the run ends, in words ("the job timed out"); returns buf. Pure. */
+const char *tell_reason(const struct reap_ending *e, char *buf, size_t size);
+
+/* A signal came for the job: from is the sender's pid (0: the kernel, or
+ * a sender outside our namespace), or -1 for --send. */
+void tell_signal(struct reaper *r, int signo, int from, unsigned uid);
+
+/* What forward_signal did with a received signal. */
+void tell_forward(struct reaper *r, const struct forwarding *f);
+
+/* What forward_deliver did (the --timeout path tells it alone). */
+void tell_delivered(struct reaper *r, const struct delivered *d);
+
+/* A process reaped, or the main child stopped. */
+void tell_reaped(struct reaper *r, const struct reaped *p);
+
+/* Signals sent to every descendant. */
+void tell_escalation(struct reaper *r, const struct escalation *e);
+
+/* The main child is gone, and what is left gets the --orphans policy. */
+void tell_orphans(const struct reaper *r, const struct orphans *o);
+
+/* A stop signal went to the job: KILL follows after after_ms. */
+void tell_kill_scheduled(const struct reaper *r, uint64_t after_ms);
+
+/* --timeout expired. */
+void tell_timeout(const struct reaper *r, const struct timeout *t);
+
+/* --pause: signo (TERM or INT) tells reaper to stop. */
+void tell_pause_ends(const struct reaper *r, int signo);
+
+/* A fault the kernel raised about reaper itself; kept from the job. */
+void tell_own_fault(const struct reaper *r, int signo, int code);
+
+/* The main child was started. */
+void tell_spawn(const struct reaper *r);
+
+/* The run ends: the last log and trace lines, then the --report summary. */
+void tell_done(const struct reaper *r, const struct reap_ending *e);
 
 #endif
