@@ -1,6 +1,8 @@
 /*
  * check_reap: src/reap.h. The pure status mapping (exit N -> N, signal S ->
- * 128+S, core dumps change nothing, -e codes -> 0), then reap_drain against
+ * 128+S, core dumps change nothing, -e codes -> 0), the code and reason a
+ * run ends with (reap_ending: --pause, then --timeout, then -e, a signal,
+ * the exit code), then reap_drain against
  * real children of the test process: several zombies in one drain, the
  * main child's status and pidfd, a stopped main child, and errno kept.
  * Children are waited for with waitid(WNOWAIT), never with sleep.
@@ -77,6 +79,40 @@ START_TEST(test_apply_expected_none)
 }
 END_TEST
 
+/* ---- reap_ending ------------------------------------------------------ */
+
+static const struct {
+	bool pause, timed_out;
+	int status;
+	int code;
+	enum reap_reason reason;
+} endings[] = {
+	{ false, false, W_EXITCODE(0, 0), 0, REAP_EXITED },
+	{ false, false, W_EXITCODE(7, 0), 7, REAP_EXITED },
+	{ false, false, W_EXITCODE(3, 0), 0, REAP_EXPECTED },      /* -e 3 */
+	{ false, false, W_EXITCODE(0, SIGTERM), 0, REAP_EXPECTED }, /* -e 143 */
+	{ false, false, W_EXITCODE(0, SIGKILL), 137, REAP_KILLED },
+	{ false, false, W_EXITCODE(0, SIGSEGV) | CORE, 139, REAP_KILLED },
+	{ false, true, W_EXITCODE(0, SIGTERM), 124, REAP_TIMED_OUT },
+	{ false, true, W_EXITCODE(3, 0), 124, REAP_TIMED_OUT },    /* timeout wins over -e */
+	{ true, false, W_EXITCODE(0, 0), 0, REAP_PAUSED },
+	{ true, true, W_EXITCODE(0, SIGKILL), 0, REAP_PAUSED },    /* --pause wins */
+};
+
+START_TEST(test_ending)
+{
+	struct config cfg;
+	cli_defaults(&cfg);
+	cfg.expect_exit[3] = true;
+	cfg.expect_exit[143] = true;
+	cfg.pause = endings[_i].pause;
+	struct reap_ending e = reap_ending(&cfg, endings[_i].timed_out, endings[_i].status);
+	ck_assert_msg(e.code == endings[_i].code && e.reason == endings[_i].reason,
+		      "row %d: code %d reason %d, want %d %d", _i, e.code, e.reason,
+		      endings[_i].code, endings[_i].reason);
+}
+END_TEST
+
 /* ---- reap_drain -------------------------------------------------------- */
 
 /* A child that ends at once: _exit(code), or killed by signo if nonzero. */
@@ -115,6 +151,7 @@ static void reaper_init(struct reaper *r, struct config *cfg, pid_t child)
 	r->job.child_pidfd = -1;
 	r->tty.fd = -1;
 	r->signal_fd = -1;
+	r->trace_fd = -1; /* no trace lines on the test's stdin */
 }
 
 /* Main child exits 7 among two orphans: one drain takes all three. */
@@ -227,6 +264,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, test_exit_code_every_signal);
 	tcase_add_loop_test(tc, test_apply_expected, 0, N(expected));
 	tcase_add_test(tc, test_apply_expected_none);
+	tcase_add_loop_test(tc, test_ending, 0, N(endings));
 
 	tc = unit_tcase(s, "reap_drain", 10);
 	tcase_add_test(tc, test_drain_many);
