@@ -66,31 +66,28 @@ static struct forward_route route_now(const struct reaper *r, int signo, bool re
 			     r->self_pid == 1);
 }
 
-/* The main child alone. No pidfd (old kernel): the PID is still ours,
- * since we have not reaped it, so kill(2) cannot hit a recycled process. */
-static int to_child(const struct reaper *r, int signo)
-{
-	if (r->job.child_pidfd >= 0)
-		return pidfd_send_signal(r->job.child_pidfd, signo, NULL, 0) == 0 ? 0 : -errno;
-	return kill(r->job.child_pid, signo) == 0 ? 0 : -errno;
-}
-
-/* Send signo the way route says. Returns 0 or -errno; -ESRCH for the
- * main child (or its group) when there is none (--pause). */
+/* Send signo the way way says: the one place a signal for the job leaves
+ * reaper. Returns 0 or -errno. Without a pidfd (old kernel) the main
+ * child's PID is still ours, since we have not reaped it, so kill(2)
+ * cannot hit a recycled process. The group is ESRCH when the child left
+ * it (setsid) and nobody else is in it: then the child alone. */
 static int send_by(const struct reaper *r, enum forward_way way, int signo)
 {
-	if (way != FWD_BY_WALK && way != FWD_BY_BROADCAST && r->job.child_pid <= 0)
-		return -ESRCH;
+	pid_t child = r->job.child_pid;
+
+	if (child <= 0 && way != FWD_BY_WALK && way != FWD_BY_BROADCAST)
+		return -ESRCH; /* --pause: no main child */
 	switch (way) {
 	case FWD_BY_PIDFD:
+		return pidfd_send_signal(r->job.child_pidfd, signo, NULL, 0) == 0 ? 0 : -errno;
 	case FWD_BY_PID:
-		return to_child(r, signo);
+		return kill(child, signo) == 0 ? 0 : -errno;
 	case FWD_BY_GROUP:
-		/* ESRCH when the child left its group (setsid) and nobody
-		 * else is in it: then the child alone. */
-		if (kill(-r->job.child_pid, signo) == 0)
+		if (kill(-child, signo) == 0)
 			return 0;
-		return errno == ESRCH ? to_child(r, signo) : -errno;
+		if (errno != ESRCH)
+			return -errno;
+		return send_by(r, r->job.child_pidfd >= 0 ? FWD_BY_PIDFD : FWD_BY_PID, signo);
 	case FWD_BY_WALK:
 	case FWD_BY_BROADCAST: { /* descendants_signal tells them apart by self_pid */
 		int n = descendants_signal(r, signo, false, false);
@@ -98,16 +95,6 @@ static int send_by(const struct reaper *r, enum forward_way way, int signo)
 	}
 	}
 	return -EINVAL;
-}
-
-static struct delivery deliver(const struct reaper *r, int signo)
-{
-	struct forward_route route = route_now(r, signo, false);
-
-	return (struct delivery){
-		.signo = signo, .target = route.target, .child_pid = r->job.child_pid,
-		.err = send_by(r, route.way, signo),
-	};
 }
 
 /* 1 when something in scope is stopped, 0 when not, -errno when /proc
@@ -144,23 +131,34 @@ void forward_turn_begin(struct reaper *r)
  * is not stopped gets no CONT, so a program with a CONT handler is not
  * disturbed. When /proc cannot tell, the job may be stopped: CONT it.
  *
- * Looked at before signo goes out: a signal that ends the main child
+ * Looked at before the signal goes out: a signal that ends the main child
  * would move its children to us in the middle of the look, and they could
  * be missed. A process that stops in between stopped after the request,
  * as if it had come later. */
+static void deliver(struct reaper *r, const struct forward_route *route, struct delivered *out)
+{
+	*out = (struct delivered){ .terminating = forward_is_terminating(r->cfg, route->sent) };
+	if (out->terminating)
+		out->stopped = job_stopped(r, route->target);
+	out->signal = (struct delivery){ route->sent, route->target, r->job.child_pid,
+					 send_by(r, route->way, route->sent) };
+	if (out->signal.err == 0 && out->stopped != 0)
+		out->cont = (struct delivery){ SIGCONT, route->target, r->job.child_pid,
+					       send_by(r, route->way, SIGCONT) };
+}
+
 void forward_deliver(struct reaper *r, int signo, struct delivered *out)
 {
-	*out = (struct delivered){ .stopped = 0 };
-	if (forward_is_terminating(r->cfg, signo))
-		out->stopped = job_stopped(r, route_now(r, signo, false).target);
-	out->signal = deliver(r, signo);
-	if (out->signal.err == 0 && out->stopped != 0)
-		out->cont = deliver(r, SIGCONT);
+	struct forward_route route = route_now(r, signo, false);
+
+	deliver(r, &route, out);
 }
 
 void forward_signal(struct reaper *r, int signo, struct forwarding *out)
 {
-	*out = (struct forwarding){ .signo = signo, .sent = route_now(r, signo, true).sent };
-	if (out->sent != 0)
-		forward_deliver(r, out->sent, &out->d);
+	struct forward_route route = route_now(r, signo, true);
+
+	*out = (struct forwarding){ .signo = signo, .sent = route.sent };
+	if (route.sent != 0)
+		deliver(r, &route, &out->d);
 }

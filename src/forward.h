@@ -46,6 +46,7 @@ struct delivery {
 /* What forward_deliver did: the signal, and the CONT that followed it
  * when the job was (or may have been) stopped. */
 struct delivered {
+	bool terminating;          /* a stop signal (forward_is_terminating) */
 	int stopped;               /* looked at first: 1, 0, or -errno (cannot tell) */
 	struct delivery signal;
 	struct delivery cont;      /* signo 0 when no CONT was sent */

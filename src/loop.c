@@ -33,6 +33,7 @@
 
 struct turn {
 	struct signalfd_siginfo info[BATCH];
+	enum loop_input kind[BATCH]; /* LOOP_FOR_JOB or LOOP_OWN_FAULT */
 	size_t count;
 	bool sigchld;
 };
@@ -47,11 +48,6 @@ enum loop_input loop_classify(int signo, int32_t code, pid_t sender, pid_t self)
 	if (signo == SIGPIPE && sender == self)
 		return LOOP_OWN_PIPE;
 	return forward_accepts(signo, code) ? LOOP_FOR_JOB : LOOP_OWN_FAULT;
-}
-
-static enum loop_input classify(const struct reaper *r, const struct signalfd_siginfo *si)
-{
-	return loop_classify((int)si->ssi_signo, si->ssi_code, (pid_t)si->ssi_pid, r->self_pid);
 }
 
 bool loop_pause_ends(int signo)
@@ -113,7 +109,9 @@ static bool read_batch(const struct reaper *r, struct turn *t)
 	size_t got = (size_t)n / sizeof(t->info[0]);
 	for (size_t i = 0; i < got; i++) {
 		const struct signalfd_siginfo *si = &t->info[i];
-		switch (classify(r, si)) {
+		enum loop_input kind = loop_classify((int)si->ssi_signo, si->ssi_code,
+						     (pid_t)si->ssi_pid, r->self_pid);
+		switch (kind) {
 		case LOOP_CHILDREN:
 			t->sigchld = true;
 			break;
@@ -121,6 +119,7 @@ static bool read_batch(const struct reaper *r, struct turn *t)
 			break;
 		case LOOP_OWN_FAULT:
 		case LOOP_FOR_JOB:
+			t->kind[t->count] = kind;
 			t->info[t->count++] = *si;
 			break;
 		}
@@ -146,8 +145,8 @@ static void handle_signal(struct reaper *r, int signo, int from, unsigned uid)
 		terminal_resume(r);
 	forward_signal(r, signo, &f);
 	tell_forward(r, &f);
-	if (f.sent != 0 && f.d.signal.err == 0)
-		shutdown_after_forward(r, f.sent);
+	if (f.sent != 0)
+		shutdown_after_forward(r, &f.d);
 }
 
 /* Wait for the next turn's events; returns read_batch's answer. With no
@@ -187,7 +186,7 @@ void loop_run(struct reaper *r)
 		terminal_follow_stop(r);
 		for (size_t i = 0; i < t.count; i++) {
 			const struct signalfd_siginfo *si = &t.info[i];
-			if (classify(r, si) == LOOP_FOR_JOB)
+			if (t.kind[i] == LOOP_FOR_JOB)
 				handle_signal(r, (int)si->ssi_signo, (int)si->ssi_pid, si->ssi_uid);
 			else
 				tell_own_fault(r, (int)si->ssi_signo, (int)si->ssi_code);

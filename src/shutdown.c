@@ -116,9 +116,9 @@ void shutdown_start(struct reaper *r)
 		r->shutdown.timeout_at_ms = shutdown_deadline_after(r->start_ns, r->cfg->timeout_ms);
 }
 
-void shutdown_after_forward(struct reaper *r, int signo)
+void shutdown_after_forward(struct reaper *r, const struct delivered *d)
 {
-	if (r->cfg->kill_after_set && forward_is_terminating(r->cfg, signo) &&
+	if (r->cfg->kill_after_set && d->terminating && d->signal.err == 0 &&
 	    schedule_kill(r, r->cfg->kill_after_ms))
 		tell_kill_scheduled(r, r->cfg->kill_after_ms);
 }

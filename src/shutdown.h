@@ -19,6 +19,7 @@
 #include "cli.h"
 
 struct config;
+struct delivered;
 struct reaper;
 
 /* Written by shutdown.c only. Deadlines are CLOCK_MONOTONIC milliseconds;
@@ -96,10 +97,10 @@ bool shutdown_main_ended(const struct config *cfg, bool child_reaped, bool exit_
 /* The job has started: arm --timeout. */
 void shutdown_start(struct reaper *r);
 
-/* signo (as delivered) went to the job: after a stop signal (TERM, INT,
- * QUIT, HUP, the --stop-signal: forward_is_terminating) arm the
- * --kill-after deadline. */
-void shutdown_after_forward(struct reaper *r, int signo);
+/* A signal went to the job (d, from forward_deliver): after a stop
+ * signal (TERM, INT, QUIT, HUP, the --stop-signal: forward_is_terminating)
+ * that went out, arm the --kill-after deadline. */
+void shutdown_after_forward(struct reaper *r, const struct delivered *d);
 
 /* After reaping: when the main child has just ended (or --pause was told to
  * stop), apply --orphans to what is left; once KILL was sent, KILL again

@@ -99,18 +99,10 @@ static const char *processes_text(int count, char *buf, size_t size)
 	return buf;
 }
 
-static const char *target_kind(enum forward_mode target)
-{
-	switch (target) {
-	case FWD_TREE:
-		return "descendants of";
-	case FWD_GROUP:
-		return "process group";
-	case FWD_CHILD:
-		return "child";
-	}
-	return "?";
-}
+/* "forwarding TERM to process group 42" */
+static const char *const target_kind[] = {
+	[FWD_GROUP] = "process group", [FWD_CHILD] = "child", [FWD_TREE] = "descendants of",
+};
 
 /* ---- signals --------------------------------------------------------------- */
 
@@ -129,40 +121,41 @@ void tell_signal(struct reaper *r, int signo, int from, unsigned uid)
 			    uid);
 }
 
-/* One delivery: a failure is logged, a success counted and traced. */
-static void tell_delivery(struct reaper *r, const struct delivery *d)
-{
-	char name[SIGNAME_MAX];
-
-	if (d->err < 0) {
-		errno = -d->err;
-		log_msg(d->err == -ESRCH ? LOG_INFO : LOG_WARN, "forwarding %s to %s %d: %m",
-			signal_name(d->signo, name), target_kind(d->target), (int)d->child_pid);
-		return;
-	}
-	if (r->cfg->report) {
-		r->stats.forwarded[d->signo]++;
-		if (r->stats.first_stop_ns == 0 && forward_is_terminating(r->cfg, d->signo))
-			r->stats.first_stop_ns = clock_now_ns();
-	}
-	if (!trace_on(r))
-		return;
-	if (d->target == FWD_TREE)
-		trace_event(r, "event=forward sig=%s target=tree", signal_name(d->signo, name));
-	else
-		trace_event(r, "event=forward sig=%s target=%s:%d", signal_name(d->signo, name),
-			    d->target == FWD_GROUP ? "group" : "child", (int)d->child_pid);
-}
-
+/* Each delivery: a failure is logged, a success counted and traced. */
 void tell_delivered(struct reaper *r, const struct delivered *d)
 {
+	const struct delivery *each[] = { &d->signal, &d->cont };
+	char name[SIGNAME_MAX];
+
 	if (d->stopped < 0) {
 		errno = -d->stopped;
 		log_msg(LOG_DEBUG, "cannot tell whether the job is stopped (%m): sending CONT");
 	}
-	tell_delivery(r, &d->signal);
-	if (d->cont.signo != 0)
-		tell_delivery(r, &d->cont);
+	for (size_t i = 0; i < 2 && each[i]->signo != 0; i++) {
+		const struct delivery *one = each[i];
+		if (one->err < 0) {
+			errno = -one->err;
+			log_msg(one->err == -ESRCH ? LOG_INFO : LOG_WARN, "forwarding %s to %s %d: %m",
+				signal_name(one->signo, name), target_kind[one->target],
+				(int)one->child_pid);
+			continue;
+		}
+		/* A CONT follows only a stop signal that went out: the first
+		 * stop is the signal's own. */
+		if (r->cfg->report) {
+			r->stats.forwarded[one->signo]++;
+			if (r->stats.first_stop_ns == 0 && d->terminating)
+				r->stats.first_stop_ns = clock_now_ns();
+		}
+		if (!trace_on(r))
+			continue;
+		signal_name(one->signo, name);
+		if (one->target == FWD_TREE)
+			trace_event(r, "event=forward sig=%s target=tree", name);
+		else
+			trace_event(r, "event=forward sig=%s target=%s:%d", name,
+				    one->target == FWD_GROUP ? "group" : "child", (int)one->child_pid);
+	}
 }
 
 void tell_forward(struct reaper *r, const struct forwarding *f)
@@ -182,7 +175,7 @@ void tell_forward(struct reaper *r, const struct forwarding *f)
 		log_msg(LOG_INFO, "forwarded %s%s%s to %s %d", signal_name(f->signo, name),
 			f->sent != f->signo ? " as " : "",
 			f->sent != f->signo ? signal_name(f->sent, as) : "",
-			target_kind(f->d.signal.target),
+			target_kind[f->d.signal.target],
 			r->job.child_reaped ? (int)r->self_pid : (int)f->d.signal.child_pid);
 }
 

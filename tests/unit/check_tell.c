@@ -142,7 +142,7 @@ static struct delivery sent(int signo, enum forward_mode target, int err)
 START_TEST(test_forward_group)
 {
 	struct forwarding f = { .signo = SIGTERM, .sent = SIGTERM,
-				.d = { .signal = sent(SIGTERM, FWD_GROUP, 0) } };
+				.d = { .terminating = true, .signal = sent(SIGTERM, FWD_GROUP, 0) } };
 
 	tell_forward(&r, &f);
 	ck_assert_str_eq(traced(), "event=forward sig=TERM target=group:42");
@@ -257,7 +257,7 @@ END_TEST
 START_TEST(test_no_report_no_count)
 {
 	struct forwarding f = { .signo = SIGTERM, .sent = SIGTERM,
-				.d = { .signal = sent(SIGTERM, FWD_GROUP, 0) } };
+				.d = { .terminating = true, .signal = sent(SIGTERM, FWD_GROUP, 0) } };
 
 	cfg.report = false;
 	tell_signal(&r, SIGTERM, 1, 0);
