@@ -60,12 +60,6 @@ struct forward_route forward_route(const struct config *cfg, int signo, bool rew
 	return route;
 }
 
-static struct forward_route route_now(const struct reaper *r, int signo, bool rewrite)
-{
-	return forward_route(r->cfg, signo, rewrite, !r->job.child_reaped, r->job.child_pidfd >= 0,
-			     r->self_pid == 1);
-}
-
 /* Send signo the way way says: the one place a signal for the job leaves
  * reaper. Returns 0 or -errno. Without a pidfd (old kernel) the main
  * child's PID is still ours, since we have not reaped it, so kill(2)
@@ -135,30 +129,21 @@ void forward_turn_begin(struct reaper *r)
  * would move its children to us in the middle of the look, and they could
  * be missed. A process that stops in between stopped after the request,
  * as if it had come later. */
-static void deliver(struct reaper *r, const struct forward_route *route, struct delivered *out)
+void forward_signal(struct reaper *r, int signo, bool rewrite, struct forwarding *out)
 {
-	*out = (struct delivered){ .terminating = forward_is_terminating(r->cfg, route->sent) };
-	if (out->terminating)
-		out->stopped = job_stopped(r, route->target);
-	out->signal = (struct delivery){ route->sent, route->target, r->job.child_pid,
-					 send_by(r, route->way, route->sent) };
-	if (out->signal.err == 0 && out->stopped != 0)
-		out->cont = (struct delivery){ SIGCONT, route->target, r->job.child_pid,
-					       send_by(r, route->way, SIGCONT) };
-}
-
-void forward_deliver(struct reaper *r, int signo, struct delivered *out)
-{
-	struct forward_route route = route_now(r, signo, false);
-
-	deliver(r, &route, out);
-}
-
-void forward_signal(struct reaper *r, int signo, struct forwarding *out)
-{
-	struct forward_route route = route_now(r, signo, true);
+	struct forward_route route = forward_route(r->cfg, signo, rewrite, !r->job.child_reaped,
+						   r->job.child_pidfd >= 0, r->self_pid == 1);
+	struct delivered *d = &out->d;
 
 	*out = (struct forwarding){ .signo = signo, .sent = route.sent };
-	if (route.sent != 0)
-		deliver(r, &route, &out->d);
+	if (route.sent == 0)
+		return;
+	d->terminating = forward_is_terminating(r->cfg, route.sent);
+	if (d->terminating)
+		d->stopped = job_stopped(r, route.target);
+	d->signal = (struct delivery){ route.sent, route.target, r->job.child_pid,
+				       send_by(r, route.way, route.sent) };
+	if (d->signal.err == 0 && d->stopped != 0)
+		d->cont = (struct delivery){ SIGCONT, route.target, r->job.child_pid,
+					     send_by(r, route.way, SIGCONT) };
 }

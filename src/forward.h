@@ -43,8 +43,8 @@ struct delivery {
 	int err;                   /* 0, or -errno of the delivery */
 };
 
-/* What forward_deliver did: the signal, and the CONT that followed it
- * when the job was (or may have been) stopped. */
+/* The deliveries of one forward_signal: the signal, and the CONT that
+ * followed it when the job was (or may have been) stopped. */
 struct delivered {
 	bool terminating;          /* a stop signal (forward_is_terminating) */
 	int stopped;               /* looked at first: 1, 0, or -errno (cannot tell) */
@@ -78,15 +78,14 @@ bool forward_accepts(int signo, int32_t code);
 struct forward_route forward_route(const struct config *cfg, int signo, bool rewrite,
 				   bool child_alive, bool has_pidfd, bool self_is_init);
 
-/* Forward signo (as received) as the rewrite table says; fills *out. The
- * signal went out when out->sent != 0 and out->d.signal.err == 0. */
-void forward_signal(struct reaper *r, int signo, struct forwarding *out);
-
-/* Send signo, as is, to the job: the forward target while the main child
- * lives, every descendant after. After a terminating signal, SIGCONT
- * follows to the same target when something in it is stopped (or /proc
- * cannot tell), so a stopped job still acts on it. Fills *out. */
-void forward_deliver(struct reaper *r, int signo, struct delivered *out);
+/* Send signo to the job: rewritten by the table when rewrite (a signal
+ * received, or due from --send; not --timeout's), to the forward target
+ * while the main child lives, every descendant after. After a terminating
+ * signal, SIGCONT follows to the same target when something in it is
+ * stopped (or /proc cannot tell), so a stopped job still acts on it.
+ * Fills *out; the signal went out when out->sent != 0 and
+ * out->d.signal.err == 0. Logs nothing: tell_forward words it. */
+void forward_signal(struct reaper *r, int signo, bool rewrite, struct forwarding *out);
 
 /* A new turn of the loop: forget whether this turn's walk found the job
  * stopped, so the next terminating signal looks again. */

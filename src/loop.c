@@ -143,7 +143,7 @@ static void handle_signal(struct reaper *r, int signo, int from, unsigned uid)
 	}
 	if (signo == SIGCONT)
 		terminal_resume(r);
-	forward_signal(r, signo, &f);
+	forward_signal(r, signo, true, &f);
 	tell_forward(r, &f);
 	if (f.sent != 0)
 		shutdown_after_forward(r, &f.d);

@@ -168,13 +168,13 @@ static void time_out(struct reaper *r)
 		.after_ms = r->cfg->timeout_ms, .signo = r->cfg->stop_signo,
 		.kill_ms = shutdown_timeout_kill_ms(r->cfg),
 	};
-	struct delivered d;
+	struct forwarding f;
 
 	r->shutdown.timeout_at_ms = 0;
 	r->shutdown.timed_out = true;
 	tell_timeout(r, &t);
-	forward_deliver(r, t.signo, &d);
-	tell_delivered(r, &d);
+	forward_signal(r, t.signo, false, &f);
+	tell_delivered(r, &f.d);
 	(void)schedule_kill(r, t.kill_ms); /* told with the timeout */
 }
 

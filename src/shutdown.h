@@ -97,7 +97,7 @@ bool shutdown_main_ended(const struct config *cfg, bool child_reaped, bool exit_
 /* The job has started: arm --timeout. */
 void shutdown_start(struct reaper *r);
 
-/* A signal went to the job (d, from forward_deliver): after a stop
+/* A signal went to the job (d, from forward_signal): after a stop
  * signal (TERM, INT, QUIT, HUP, the --stop-signal: forward_is_terminating)
  * that went out, arm the --kill-after deadline. */
 void shutdown_after_forward(struct reaper *r, const struct delivered *d);

@@ -57,7 +57,7 @@ void tell_signal(struct reaper *r, int signo, int from, unsigned uid);
 /* What forward_signal did with a received signal. */
 void tell_forward(struct reaper *r, const struct forwarding *f);
 
-/* What forward_deliver did (the --timeout path tells it alone). */
+/* The deliveries alone (the --timeout path: no rewrite, no "forwarded"). */
 void tell_delivered(struct reaper *r, const struct delivered *d);
 
 /* A process reaped, or the main child stopped. */
