@@ -2,9 +2,10 @@
  * trace: --trace, one logfmt line per event with a monotonic timestamp
  * since start: "t=2.0002 event=forward sig=TERM target=group:42".
  *
- * Field names are stable (tests and users parse them): event, pid, cmd,
- * sig, as, from, uid, target, code, signal, status, left, after, reason.
- * When tracing is off every entry point returns at once.
+ * This module writes lines; what they say (the events and their keys, a
+ * stable interface) is defined in tell.c alone and documented in
+ * doc/reaper.1, TRACE EVENTS. When tracing is off every entry point
+ * returns at once.
  */
 #ifndef REAPER_TRACE_H
 #define REAPER_TRACE_H
