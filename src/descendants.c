@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "reaper.h"
+#include "sysio.h"
 
 /* Longer parent chains than this are not followed (a loop guard). */
 #define MAX_CHAIN 4096
@@ -43,14 +44,10 @@ static int read_small_file(const char *path, char *buf, size_t size)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	ssize_t n;
-	do
-		n = read(fd, buf, size - 1);
-	while (n < 0 && errno == EINTR);
-	int err = n < 0 ? -errno : 0;
+	ssize_t n = sysio_read(fd, buf, size - 1);
 	(void)close(fd); /* read-only: nothing to flush or lose */
-	if (err < 0)
-		return err;
+	if (n < 0)
+		return (int)n;
 	buf[n] = '\0';
 	return 0;
 }
@@ -77,24 +74,17 @@ static char *put_text(char *p, const char *text)
 	return p + len;
 }
 
-/* Append the decimal digits of pid at p; returns the new end. */
-static char *put_pid(char *p, pid_t pid)
+/* Append the decimal digits of pid at p, before end; returns the new end.
+ * PROC_PATH_MAX holds the longest path we make, so they always fit. */
+static char *put_pid(char *p, const char *end, pid_t pid)
 {
-	char digits[12];
-	int n = 0;
-
-	for (unsigned v = (unsigned)pid; v != 0 || n == 0; v /= 10)
-		digits[n++] = (char)('0' + v % 10);
-	while (n > 0)
-		*p++ = digits[--n];
-	*p = '\0';
-	return p;
+	return p + sysio_format_uint(p, (size_t)(end - p), (unsigned)pid);
 }
 
 /* "/proc/<pid><tail>" into path. */
 static void proc_path(char path[PROC_PATH_MAX], pid_t pid, const char *tail)
 {
-	(void)put_text(put_pid(put_text(path, "/proc/"), pid), tail);
+	(void)put_text(put_pid(put_text(path, "/proc/"), path + PROC_PATH_MAX, pid), tail);
 }
 
 /* Parent and state of pid from /proc/<pid>/stat; false when it is gone.
@@ -223,8 +213,7 @@ static bool signal_if_ours(pid_t pid, pid_t self, int signo, bool wake)
 	bool sent = ours && send_to(pidfd, pid, signo);
 	if (sent && wake && is_stopped(pid))
 		(void)send_to(pidfd, pid, SIGCONT); /* failing, it is gone: nothing to wake */
-	if (pidfd >= 0)
-		(void)close(pidfd); /* a pidfd: closing cannot fail in a way that matters */
+	sysio_close(pidfd); /* when there is one */
 	return sent;
 }
 
@@ -355,7 +344,7 @@ static bool add_children(struct tree *t, int fd)
 	long pid = -1; /* the pid being parsed, -1 between pids */
 	ssize_t n;
 
-	while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR)) {
+	while ((n = sysio_read(fd, buf, sizeof(buf))) > 0) {
 		for (ssize_t i = 0; i < n; i++) { /* a pid may go on in the next chunk */
 			if (buf[i] >= '0' && buf[i] <= '9') {
 				pid = (pid < 0 ? 0 : pid) * 10 + (buf[i] - '0');
@@ -384,7 +373,7 @@ static bool add_children_of_task(pid_t tid, void *arg)
 	char path[PROC_PATH_MAX];
 
 	proc_path(path, t->listing, "/task/");
-	(void)put_text(put_pid(path + strlen(path), tid), "/children");
+	(void)put_text(put_pid(path + strlen(path), path + PROC_PATH_MAX, tid), "/children");
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return true;
@@ -400,7 +389,7 @@ static bool have_child_lists(pid_t self)
 	char path[PROC_PATH_MAX];
 
 	proc_path(path, self, "/task/");
-	(void)put_text(put_pid(path + strlen(path), self), "/children");
+	(void)put_text(put_pid(path + strlen(path), path + PROC_PATH_MAX, self), "/children");
 	return access(path, R_OK) == 0;
 }
 
@@ -458,7 +447,8 @@ static pid_t child_in_proc(const struct reaper *r)
 
 	if (r->child_pidfd < 0)
 		return r->child_pid;
-	(void)put_pid(put_text(path, "/proc/self/fdinfo/"), (pid_t)r->child_pidfd);
+	(void)put_pid(put_text(path, "/proc/self/fdinfo/"), path + PROC_PATH_MAX,
+		      (pid_t)r->child_pidfd);
 	if (read_small_file(path, buf, sizeof(buf)) < 0)
 		return -1;
 	char *field = strstr(buf, "\nPid:");

@@ -16,6 +16,7 @@
 
 #include "cli.h"
 #include "settings.h"
+#include "sysio.h"
 
 #define ARENA_SIZE 8192
 
@@ -177,23 +178,15 @@ int exec_plan_prepare(struct exec_plan *plan, char *const argv[], char *const en
 	return err;
 }
 
+/* In the child: sysio_format_uint is async-signal-safe. */
 void exec_plan_set_listen_pid(struct exec_plan *plan)
 {
-	char digits[16];
-	size_t n = 0;
+	const size_t prefix = sizeof("LISTEN_PID=") - 1;
 
 	if (!plan->has_listen_pid)
 		return; /* no getpid: only socket activation needs it */
-	unsigned long v = (unsigned long)getpid();
-
-	do {
-		digits[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	char *out = plan->listen_pid + 11;
-	while (n > 0)
-		*out++ = digits[--n];
-	*out = '\0';
+	(void)sysio_format_uint(plan->listen_pid + prefix, sizeof(plan->listen_pid) - prefix,
+				(unsigned long)getpid()); /* 32 bytes hold any pid */
 }
 
 int exec_plan_run(struct exec_plan *plan, char *const argv[])

@@ -31,6 +31,7 @@
 #include "cli.h"
 #include "log.h"
 #include "passwd.h"
+#include "sysio.h"
 
 #define FILE_MAX (1 << 20) /* larger passwd or group files are refused */
 #define GROUPS_MAX 4096
@@ -62,32 +63,35 @@ static int fail(char *err, size_t size, const char *fmt, ...)
 	return -1;
 }
 
-/* The whole file as a NUL-terminated string (caller frees); "" when it
- * does not exist, since a numeric id needs no entry. NULL on error. */
-static char *read_text(const char *path)
+/* The whole file as a NUL-terminated string into *text (caller frees);
+ * "" when it does not exist, since a numeric id needs no entry. 0 or
+ * -errno (*text NULL). */
+static int read_text(const char *path, char **text)
 {
+	*text = NULL;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? strdup("") : NULL;
-	char *text = malloc(FILE_MAX + 1);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			return -errno;
+		*text = strdup("");
+		return *text == NULL ? -ENOMEM : 0;
+	}
+	char *buf = malloc(FILE_MAX + 1);
 	size_t len = 0;
-	ssize_t n = 1;
-	while (text != NULL && len < FILE_MAX && n > 0) {
-		n = read(fd, text + len, FILE_MAX - len);
-		if (n < 0 && errno == EINTR)
-			n = 1;
-		else if (n > 0)
+	ssize_t n = buf == NULL ? -ENOMEM : 1;
+	while (n > 0 && len < FILE_MAX) {
+		n = sysio_read(fd, buf + len, FILE_MAX - len);
+		if (n > 0)
 			len += (size_t)n;
 	}
-	int saved = errno;
 	(void)close(fd); /* read-only */
-	if (text == NULL || n < 0) {
-		free(text);
-		errno = saved;
-		return NULL;
+	if (n < 0) {
+		free(buf);
+		return (int)n;
 	}
-	text[len] = '\0';
-	return text;
+	buf[len] = '\0';
+	*text = buf;
+	return 0;
 }
 
 /* Whether HOME should follow --user: when it is unset, or when it is just
@@ -125,15 +129,17 @@ static int prepare_user(const char *spec, const char *origin, struct privs *p, c
 	if (user_spec[0] == '\0' || (group_spec != NULL && group_spec[0] == '\0'))
 		return fail(err, size, "%s: '%s' is not USER[:GROUP]", origin, spec);
 
-	char *passwd = read_text("/etc/passwd");
-	char *group = read_text("/etc/group");
-	int rc = 0;
-	if (passwd == NULL || group == NULL) {
-		rc = fail(err, size, "%s: cannot read %s: %m", origin,
-			  passwd == NULL ? "/etc/passwd" : "/etc/group");
+	char *passwd, *group = NULL;
+	const char *path = "/etc/passwd";
+	int rc = 0, e = read_text(path, &passwd);
+	if (e == 0)
+		e = read_text(path = "/etc/group", &group);
+	if (e < 0) {
+		errno = -e;
+		rc = fail(err, size, "%s: cannot read %s: %m", origin, path);
 		goto out;
 	}
-	int e = passwd_find_user(passwd, user_spec, &user);
+	e = passwd_find_user(passwd, user_spec, &user);
 	if (e < 0) {
 		rc = fail(err, size, "%s: %s user '%s'", origin,
 			  e == -ENOENT ? "unknown" : e == -ENAMETOOLONG ? "too long an entry for"
@@ -310,28 +316,26 @@ void privs_plan_ids(const struct privs_ids *now, struct privs *p)
 }
 
 /* Read the ids reaper runs with (the child inherits them) and plan which
- * of --user's steps the child needs. 0, or -1 with errno. */
+ * of --user's steps the child needs. 0 or -errno. */
 static int plan_ids(struct privs *p, const struct caps_now *caps)
 {
 	struct privs_ids now = {.effective = caps->effective, .permitted = caps->permitted};
 	int count = getgroups(0, NULL);
-	gid_t *groups = count >= 0 ? calloc((size_t)count + 1, sizeof(gid_t)) : NULL;
-
+	if (count < 0)
+		return -errno;
+	gid_t *groups = calloc((size_t)count + 1, sizeof(gid_t));
 	if (groups == NULL)
-		return -1;
+		return -ENOMEM;
 	count = getgroups(count, groups);
-	if (count < 0 || getresuid(&now.uid[0], &now.uid[1], &now.uid[2]) < 0 ||
-	    getresgid(&now.gid[0], &now.gid[1], &now.gid[2]) < 0) {
-		int saved = errno;
-		free(groups);
-		errno = saved;
-		return -1;
+	int e = count < 0 || getresuid(&now.uid[0], &now.uid[1], &now.uid[2]) < 0 ||
+			getresgid(&now.gid[0], &now.gid[1], &now.gid[2]) < 0 ? -errno : 0;
+	if (e == 0) {
+		now.groups = groups;
+		now.group_count = (size_t)count;
+		privs_plan_ids(&now, p);
 	}
-	now.groups = groups;
-	now.group_count = (size_t)count;
-	privs_plan_ids(&now, p);
 	free(groups);
-	return 0;
+	return e;
 }
 
 /* The privilege a --user step needs and reaper lacks, as one line. */
@@ -369,8 +373,10 @@ int privs_prepare(const struct config *cfg, bool has_tty, struct privs *p, char 
 		return -1;
 	/* After the caps: whether the old ids must be proven gone depends on
 	 * whether CAP_SETUID/CAP_SETGID are kept. */
-	if (p->change_ids && plan_ids(p, &now) < 0)
+	if (p->change_ids && (e = plan_ids(p, &now)) < 0) {
+		errno = -e;
 		return fail(err, err_size, "%s: cannot read our own ids: %m", cfg->user_origin);
+	}
 	if (p->change_ids && p->steps.need_cap >= 0)
 		return fail_needs(p, cfg->user_origin, err, err_size);
 	/* A child that drops privileges must not share our controlling
