@@ -1,22 +1,20 @@
 /*
  * privs: ids, groups and capabilities, for the child and for reaper.
  *
- * Owns: reading /etc/passwd and /etc/group (never NSS, so the static build
- * resolves names too), and deciding before fork which steps the child
- * takes and which privilege a profile lacks for them (capabilities
- * themselves: caps.c, on libcap). Never: a library call in the child but
- * plain system call wrappers (and caps_apply_child's): it shares our
- * memory until exec, so the ids change with raw system calls (glibc's
- * set*id wrappers would signal and wait for our threads; the kernel
- * changes the calling process alone, which is what we want). User lookups
- * happen in privs_prepare, before the child.
+ * Owns: deciding before fork which steps the child takes and which
+ * privilege a profile lacks for them (who the user is: account.c;
+ * capabilities themselves: caps.c, on libcap). Never: a library call in
+ * the child but plain system call wrappers (and caps_apply_child's): it
+ * shares our memory until exec, so the ids change with raw system calls
+ * (glibc's set*id wrappers would signal and wait for our threads; the
+ * kernel changes the calling process alone, which is what we want). User
+ * lookups happen in privs_prepare, before the child.
  * Invariant: a child that was asked to drop root cannot get it back;
  * privs_apply_child proves it before exec.
  */
 #include "privs.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,14 +25,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "account.h"
 #include "caps.h"
 #include "cli.h"
 #include "log.h"
-#include "passwd.h"
-#include "sysio.h"
-
-#define FILE_MAX (1 << 20) /* larger passwd or group files are refused */
-#define GROUPS_MAX 4096
 
 const char *privs_step_name(enum privs_step step)
 {
@@ -63,116 +57,21 @@ static int fail(char *err, size_t size, const char *fmt, ...)
 	return -1;
 }
 
-/* The whole file as a NUL-terminated string into *text (caller frees);
- * "" when it does not exist, since a numeric id needs no entry. 0 or
- * -errno (*text NULL). */
-static int read_text(const char *path, char **text)
-{
-	*text = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno != ENOENT)
-			return -errno;
-		*text = strdup("");
-		return *text == NULL ? -ENOMEM : 0;
-	}
-	char *buf = malloc(FILE_MAX + 1);
-	size_t len = 0;
-	ssize_t n = buf == NULL ? -ENOMEM : 1;
-	while (n > 0 && len < FILE_MAX) {
-		n = sysio_read(fd, buf + len, FILE_MAX - len);
-		if (n > 0)
-			len += (size_t)n;
-	}
-	(void)close(fd); /* read-only */
-	if (n < 0) {
-		free(buf);
-		return (int)n;
-	}
-	buf[len] = '\0';
-	*text = buf;
-	return 0;
-}
-
-/* Whether HOME should follow --user: when it is unset, or when it is just
- * the home of the user reaper runs as (Docker sets HOME=/root for a root
- * image; keeping it would point the new user at root's home). A HOME set
- * to anything else was chosen by the caller and is left alone. */
-static bool home_is_inherited(const char *passwd)
-{
-	const char *home = getenv("HOME");
-	char uid_text[16];
-	struct passwd_user self;
-
-	if (home == NULL)
-		return true;
-	snprintf(uid_text, sizeof(uid_text), "%u", (unsigned)getuid());
-	return passwd_find_user(passwd, uid_text, &self) == 0 && self.found &&
-	       strcmp(self.home, home) == 0;
-}
-
 /* USER[:GROUP] -> ids, groups and HOME. */
 static int prepare_user(const char *spec, const char *origin, struct privs *p, char *err,
 			size_t size)
 {
-	char user_spec[PASSWD_NAME_MAX], *group_spec = NULL;
-	struct passwd_user user;
+	struct account a;
 
-	if (strlen(spec) >= sizeof(user_spec))
-		return fail(err, size, "%s: '%s' is too long", origin, spec);
-	strcpy(user_spec, spec);
-	char *colon = strchr(user_spec, ':');
-	if (colon != NULL) {
-		*colon = '\0';
-		group_spec = colon + 1;
-	}
-	if (user_spec[0] == '\0' || (group_spec != NULL && group_spec[0] == '\0'))
-		return fail(err, size, "%s: '%s' is not USER[:GROUP]", origin, spec);
-
-	char *passwd, *group = NULL;
-	const char *path = "/etc/passwd";
-	int rc = 0, e = read_text(path, &passwd);
-	if (e == 0)
-		e = read_text(path = "/etc/group", &group);
-	if (e < 0) {
-		errno = -e;
-		rc = fail(err, size, "%s: cannot read %s: %m", origin, path);
-		goto out;
-	}
-	e = passwd_find_user(passwd, user_spec, &user);
-	if (e < 0) {
-		rc = fail(err, size, "%s: %s user '%s'", origin,
-			  e == -ENOENT ? "unknown" : e == -ENAMETOOLONG ? "too long an entry for"
-									: "invalid",
-			  user_spec);
-		goto out;
-	}
-	p->uid = user.uid;
-	p->gid = user.gid;
-	if (group_spec != NULL && (e = passwd_find_group(group, group_spec, &p->gid)) < 0) {
-		rc = fail(err, size, "%s: %s group '%s'", origin,
-			  e == -ENOENT ? "unknown" : "invalid", group_spec);
-		goto out;
-	}
-	/* A numeric uid with no entry gets no supplementary groups at all. */
-	p->groups = calloc(GROUPS_MAX, sizeof(gid_t));
-	if (p->groups == NULL) {
-		errno = ENOMEM;
-		rc = fail(err, size, "%s: %m", origin);
-		goto out;
-	}
-	p->group_count = user.found ? passwd_user_groups(group, user.name, p->gid, p->groups,
-							 GROUPS_MAX) : 0;
-	if (p->group_count > GROUPS_MAX)
-		p->group_count = GROUPS_MAX;
-	if (user.home[0] != '\0' && home_is_inherited(passwd) &&
-	    asprintf(&p->home_env, "HOME=%s", user.home) < 0)
-		p->home_env = NULL;
+	if (account_resolve(spec, origin, &a, err, size) < 0)
+		return -1;
+	p->uid = a.uid;
+	p->gid = a.gid;
+	p->groups = a.groups;
+	p->group_count = a.group_count;
+	p->home_env = a.home_env;
 	p->change_ids = true;
-out:
-	free(passwd);
-	free(group);
-	return rc;
+	return 0;
 }
 
 /* "none", "all" or a comma list of capabilities: whatever libcap's
@@ -240,7 +139,7 @@ static int plan_caps(struct privs *p, const struct caps_now *now, const char *or
 }
 
 /* Whether every id of a is one of b. Quadratic, but both lists are at
- * most GROUPS_MAX long and this runs once, before fork. */
+ * most ACCOUNT_GROUPS_MAX long and this runs once, before fork. */
 static bool ids_within(const gid_t *a, size_t a_count, const gid_t *b, size_t b_count)
 {
 	for (size_t i = 0; i < a_count; i++) {
