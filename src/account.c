@@ -9,28 +9,17 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "errmsg.h"
 #include "passwd.h"
 #include "sysio.h"
 
 #define FILE_MAX (1 << 20) /* larger passwd or group files are cut there */
-
-static int fail(char *err, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, size, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* The whole file as a NUL-terminated string into *text (caller frees);
  * "" when it does not exist, since a numeric id needs no entry. 0 or
@@ -88,7 +77,7 @@ int account_resolve(const char *spec, const char *origin, struct account *a, cha
 
 	*a = (struct account){.groups = NULL};
 	if (strlen(spec) >= sizeof(user_spec))
-		return fail(err, size, "%s: '%s' is too long", origin, spec);
+		return errmsg_set(err, size, "%s: '%s' is too long", origin, spec);
 	strcpy(user_spec, spec);
 	char *colon = strchr(user_spec, ':');
 	if (colon != NULL) {
@@ -96,7 +85,7 @@ int account_resolve(const char *spec, const char *origin, struct account *a, cha
 		group_spec = colon + 1;
 	}
 	if (user_spec[0] == '\0' || (group_spec != NULL && group_spec[0] == '\0'))
-		return fail(err, size, "%s: '%s' is not USER[:GROUP]", origin, spec);
+		return errmsg_set(err, size, "%s: '%s' is not USER[:GROUP]", origin, spec);
 
 	char *passwd, *group = NULL;
 	const char *path = "/etc/passwd";
@@ -105,12 +94,12 @@ int account_resolve(const char *spec, const char *origin, struct account *a, cha
 		e = read_text(path = "/etc/group", &group);
 	if (e < 0) {
 		errno = -e;
-		rc = fail(err, size, "%s: cannot read %s: %m", origin, path);
+		rc = errmsg_set(err, size, "%s: cannot read %s: %m", origin, path);
 		goto out;
 	}
 	e = passwd_find_user(passwd, user_spec, &user);
 	if (e < 0) {
-		rc = fail(err, size, "%s: %s user '%s'", origin,
+		rc = errmsg_set(err, size, "%s: %s user '%s'", origin,
 			  e == -ENOENT ? "unknown" : e == -ENAMETOOLONG ? "too long an entry for"
 									: "invalid",
 			  user_spec);
@@ -119,7 +108,7 @@ int account_resolve(const char *spec, const char *origin, struct account *a, cha
 	a->uid = user.uid;
 	a->gid = user.gid;
 	if (group_spec != NULL && (e = passwd_find_group(group, group_spec, &a->gid)) < 0) {
-		rc = fail(err, size, "%s: %s group '%s'", origin,
+		rc = errmsg_set(err, size, "%s: %s group '%s'", origin,
 			  e == -ENOENT ? "unknown" : "invalid", group_spec);
 		goto out;
 	}
@@ -127,7 +116,7 @@ int account_resolve(const char *spec, const char *origin, struct account *a, cha
 	a->groups = calloc(ACCOUNT_GROUPS_MAX, sizeof(gid_t));
 	if (a->groups == NULL) {
 		errno = ENOMEM;
-		rc = fail(err, size, "%s: %m", origin);
+		rc = errmsg_set(err, size, "%s: %m", origin);
 		goto out;
 	}
 	a->group_count = user.found ? passwd_user_groups(group, user.name, a->gid, a->groups,

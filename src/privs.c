@@ -15,7 +15,6 @@
 #include "privs.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +27,7 @@
 #include "account.h"
 #include "caps.h"
 #include "cli.h"
+#include "errmsg.h"
 #include "log.h"
 
 const char *privs_step_name(enum privs_step step)
@@ -44,17 +44,6 @@ const char *privs_step_name(enum privs_step step)
 		[PRIVS_NO_NEW_PRIVS] = "set no_new_privs",
 	};
 	return names[step];
-}
-
-static int fail(char *err, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, size, fmt, ap);
-	va_end(ap);
-	return -1;
 }
 
 /* USER[:GROUP] -> ids, groups and HOME. */
@@ -87,14 +76,14 @@ static int prepare_caps(const char *spec, const char *origin, struct privs *p, c
 		for (const char *s = spec;;) {
 			size_t len = strcspn(s, ",");
 			if (len == 0)
-				return fail(err, size, "%s: '%s' is not a list of capabilities",
+				return errmsg_set(err, size, "%s: '%s' is not a list of capabilities",
 					    origin, spec);
 			int cap = caps_from_name(s, len, count);
 			if (cap == -ERANGE)
-				return fail(err, size, "%s: capability '%.*s' is not known to the "
+				return errmsg_set(err, size, "%s: capability '%.*s' is not known to the "
 					    "running kernel", origin, (int)len, s);
 			if (cap < 0)
-				return fail(err, size, "%s: unknown capability '%.*s'", origin,
+				return errmsg_set(err, size, "%s: unknown capability '%.*s'", origin,
 					    (int)len, s);
 			p->keep |= CAPS_BIT(cap);
 			if (s[len] == '\0')
@@ -126,11 +115,11 @@ static int plan_caps(struct privs *p, const struct caps_now *now, const char *or
 	e = caps_plan(now, p->keep, &p->caps, &cap, &why);
 	if (e == -EPERM) {
 		caps_name(cap, name, sizeof(name));
-		return fail(err, size, "%s: cannot keep '%s': %s", origin, name, reasons[why]);
+		return errmsg_set(err, size, "%s: cannot keep '%s': %s", origin, name, reasons[why]);
 	}
 	if (e < 0) {
 		errno = -e;
-		return fail(err, size, "%s: %m", origin);
+		return errmsg_set(err, size, "%s: %m", origin);
 	}
 	/* The bounding set's entries that could not be dropped (no
 	 * CAP_SETPCAP) are out of the job's reach all the same. */
@@ -243,7 +232,7 @@ static int fail_needs(const struct privs *p, const char *origin, char *err, size
 	char name[32];
 
 	caps_name(p->steps.need_cap, name, sizeof(name));
-	return fail(err, size, "%s: cannot %s: reaper does not hold %s", origin,
+	return errmsg_set(err, size, "%s: cannot %s: reaper does not hold %s", origin,
 		    privs_step_name((enum privs_step)p->steps.need_step), name);
 }
 
@@ -265,7 +254,7 @@ int privs_prepare(const struct config *cfg, bool has_tty, struct privs *p, char 
 		return 0;
 	if ((e = caps_read_own(&now)) < 0) {
 		errno = -e;
-		return fail(err, err_size, "%s: cannot read our capabilities: %m",
+		return errmsg_set(err, err_size, "%s: cannot read our capabilities: %m",
 			    p->set_caps ? cfg->caps_origin : cfg->user_origin);
 	}
 	if (p->set_caps && plan_caps(p, &now, cfg->caps_origin, err, err_size) < 0)
@@ -274,7 +263,7 @@ int privs_prepare(const struct config *cfg, bool has_tty, struct privs *p, char 
 	 * whether CAP_SETUID/CAP_SETGID are kept. */
 	if (p->change_ids && (e = plan_ids(p, &now)) < 0) {
 		errno = -e;
-		return fail(err, err_size, "%s: cannot read our own ids: %m", cfg->user_origin);
+		return errmsg_set(err, err_size, "%s: cannot read our own ids: %m", cfg->user_origin);
 	}
 	if (p->change_ids && p->steps.need_cap >= 0)
 		return fail_needs(p, cfg->user_origin, err, err_size);
