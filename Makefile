@@ -73,7 +73,9 @@ CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 # outside a git checkout). Only main.o carries it, and it depends on
 # $(COMMIT_STAMP), rewritten when the commit changes: a new commit rebuilds
 # one object, not all of them.
-GIT_COMMIT := $(shell git rev-parse --short=7 HEAD 2>/dev/null)
+# Exactly 7 digits (--short may give more): docker info parses the line,
+# and older engines mis-parse a longer hash (issue 18).
+GIT_COMMIT := $(shell git rev-parse HEAD 2>/dev/null | cut -c1-7)
 REAPER_COMMIT := $(if $(GIT_COMMIT),git.$(GIT_COMMIT),unknown)
 COMMIT_STAMP = $(BUILD)/commit
 
