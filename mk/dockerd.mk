@@ -33,13 +33,13 @@ check-dockerd:
 	if ! command -v $(DOCKER) >/dev/null 2>&1 || ! $(DOCKER_PROBE); then \
 		echo "docker default network: skipped: no engine answers"; \
 		$(call TALLY,skip,docker default network); \
-	elif $(MAKE) --no-print-directory -s docker-slim >/dev/null && \
+	elif $(MAKE) --no-print-directory -s docker-slim >/dev/null 2>&1 && \
 		timeout 60 $(DOCKER) run --rm --entrypoint /sbin/reaper $(SLIM_IMAGE) --version; then \
 		echo "docker default network: ok (docker run --rm on the machine's engine)"; \
 		$(call TALLY,pass,docker default network); \
 	else \
 		echo "docker default network: FAILED: docker run --rm on the machine's engine" \
-			"(is its docker0 bridge still there? ip link show docker0)"; \
+			"(is its docker0 bridge still there? ip link show docker0; or make docker-slim failed)"; \
 		$(call TALLY,fail,docker default network); status=1; \
 	fi; \
 	exit $$status
