@@ -8,7 +8,8 @@
 #                   the namespace suites only as root); ends with one line,
 #                   "N passed, N failed"
 #   make static     build/reaper-static, for FROM-scratch images
-#   make docker-image   the FROM-scratch image reaper:VERSION (docker/)
+#   make docker-image   the FROM-scratch test image reaper:VERSION (docker/)
+#   make docker-slim    the slim image reaper:VERSION-slim (mk/docker-slim.mk)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make uninstall  the same PREFIX and DESTDIR
 #   make deb        build/reaper_VERSION-1_ARCH.deb (mk/deb.mk)

@@ -20,7 +20,7 @@ $(BUILD)/tests/dockerd:
 	mkdir -p $@
 
 $(BUILD)/tests/dockerd/%: tests/dockerd/%.c tests/check_main.c $(DOCKER_LIB) $(INTEG_LIB) \
-		$(wildcard tests/docker/*.h tests/integration/*.h) $(FLAGS_STAMP) | $(BUILD)/tests/dockerd
+		$(wildcard tests/docker/*.h tests/integration/*.h) $(BUILD)/flags | $(BUILD)/tests/dockerd
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(TEST_INCLUDE) -Isrc -Itests/integration -Itests/docker \
 		-DREAPER_BUILD_DIR='"$(abspath $(BUILD))"' \
 		-DREAPER_DOCKER_CONTEXT='"$(abspath $(DOCKER_CONTEXT))"' \
