@@ -236,6 +236,15 @@ static pid_t launch(struct child_ctx *c, struct spawn_report *report, int *got, 
 #endif
 }
 
+const char *spawn_not_found_hint(const char *name, int err)
+{
+	if (err != ENOENT || name == NULL || name[0] != '-')
+		return "";
+	return " (an option after the image name is the command: give reaper's options as"
+	       " REAPER_* variables, or run docker with --entrypoint /sbin/reaper IMAGE"
+	       " OPTIONS -- COMMAND)";
+}
+
 static int report_failure(struct reaper *r, const struct spawn_report *report,
 			  const char *why)
 {
@@ -253,7 +262,8 @@ static int report_failure(struct reaper *r, const struct spawn_report *report,
 	(void)sysio_waitpid(r->child_pid, &status, 0); /* only to reap it: it cannot run */
 	if (report->step == STEP_EXEC) {
 		errno = report->err;
-		log_msg(LOG_ERROR, "cannot run '%s': %s%s%m", name, why, why[0] != '\0' ? ": " : "");
+		log_msg(LOG_ERROR, "cannot run '%s': %s%s%m%s", name, why, why[0] != '\0' ? ": " : "",
+			spawn_not_found_hint(name, report->err));
 		return report->err == ENOENT ? 127 : 126;
 	}
 	errno = report->err;

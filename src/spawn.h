@@ -23,4 +23,14 @@ struct reaper;
  */
 int spawn_child(struct reaper *r, char *const envp[], const struct privs *privs);
 
+/*
+ * What spawn_child adds to its "cannot run 'NAME': ..." line when exec
+ * failed with err: for a command that was not found (ENOENT) and starts
+ * with '-', most likely reaper's option given after the image name (the
+ * ENTRYPOINT's "--" made it the command, as in `docker run IMAGE --help`),
+ * one sentence, starting with a space, on how to give reaper options in a
+ * container; "" otherwise. Pure; static storage.
+ */
+const char *spawn_not_found_hint(const char *name, int err);
+
 #endif
