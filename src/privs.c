@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #include "caps.h"
-#include "cli.h"
+#include "config.h"
 #include "log.h"
 #include "passwd.h"
 

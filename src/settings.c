@@ -16,8 +16,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cli.h"
+#include "config.h"
+#include "duration.h"
 #include "parse.h"
+#include "signame.h"
 
 /* A setter: parse value into cfg; 0 or -errno. */
 typedef int setter_fn(struct config *cfg, const char *value);
@@ -360,84 +362,24 @@ static int set_expect_exit_list(struct config *cfg, const char *value)
 	return set_each(set_expect_exit, cfg, value);
 }
 
-/* Why text names no signal (with allow_zero, "0" is one), or false. An
- * empty text is left to expected. */
-static bool explain_signal_text(const char *text, bool allow_zero, char *why, size_t size)
-{
-	int signo;
-	int err = parse_signal(text, allow_zero, &signo);
-
-	if (err == 0 || *text == '\0')
-		return false;
-	if (err == -ERANGE)
-		snprintf(why, size, "signals are numbered 1 to %d", SIGRTMAX);
-	else
-		snprintf(why, size, "unknown signal '%s'", text);
-	return true;
-}
-
 static bool explain_signal(const char *value, char *why, size_t size)
 {
-	return explain_signal_text(value, false, why, size);
+	return signal_explain(value, false, why, size);
 }
 
 static bool explain_signal_or_zero(const char *value, char *why, size_t size)
 {
-	return explain_signal_text(value, true, why, size);
-}
-
-/* text's part before end (a separator in it) into buf; false when it
- * does not fit, and expected speaks. */
-static bool cut(const char *text, const char *end, char *buf, size_t size)
-{
-	size_t len = (size_t)(end - text);
-
-	if (len >= size)
-		return false;
-	memcpy(buf, text, len);
-	buf[len] = '\0';
-	return true;
-}
-
-/* SIG@DURATION: the signal's reason; a bad duration is expected's. */
-static bool explain_send(const char *value, char *why, size_t size)
-{
-	char sig[ITEM_MAX];
-	const char *at = strrchr(value, '@');
-
-	return at != NULL && cut(value, at, sig, sizeof(sig)) &&
-	       explain_signal_text(sig, false, why, size);
+	return signal_explain(value, true, why, size);
 }
 
 static bool explain_send_list(const char *value, char *why, size_t size)
 {
-	return explain_each(explain_send, value, why, size);
-}
-
-/* FROM:TO: FROM first, as a name and then as something reaper can
- * forward at all (KILL, STOP, CHLD), then TO. No colon is expected's. */
-static bool explain_rewrite(const char *value, char *why, size_t size)
-{
-	char source[ITEM_MAX];
-	const char *colon = strchr(value, ':');
-	int from;
-
-	if (colon == NULL || !cut(value, colon, source, sizeof(source)))
-		return false;
-	if (explain_signal_text(source, false, why, size))
-		return true;
-	const char *reason = parse_signal(source, false, &from) == 0
-				     ? signal_unforwardable_reason(from) : NULL;
-	if (reason != NULL) {
-		snprintf(why, size, "%s", reason);
-		return true;
-	}
-	return explain_signal_text(colon + 1, true, why, size);
+	return explain_each(signal_explain_send, value, why, size);
 }
 
 static bool explain_rewrite_list(const char *value, char *why, size_t size)
 {
-	return explain_each(explain_rewrite, value, why, size);
+	return explain_each(signal_explain_rewrite, value, why, size);
 }
 
 #define FORWARD_VALUES "group, child or tree"
@@ -492,8 +434,8 @@ static const struct setting option_settings[] = {
 	{'u', "--user", set_user, "USER[:GROUP]", NULL},
 	{OPT_CAPS, "--caps", set_caps, "none or a list of capabilities", NULL},
 	{OPT_TRACE_FILE, "--trace-file", set_trace_file, "a file name", NULL},
-	{OPT_SEND, "--send", set_send, SEND_VALUES, explain_send},
-	{'r', "--rewrite", set_rewrite, "SIG:SIG, SIG:0 drops", explain_rewrite},
+	{OPT_SEND, "--send", set_send, SEND_VALUES, signal_explain_send},
+	{'r', "--rewrite", set_rewrite, "SIG:SIG, SIG:0 drops", signal_explain_rewrite},
 	{'e', "--expect-exit", set_expect_exit, "an exit code 0 to 255", NULL},
 	{'p', "--parent-death-signal", set_parent_death_signal, "a signal", explain_signal},
 };
