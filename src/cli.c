@@ -89,7 +89,7 @@ static enum cli_action apply_peer_variables(struct config *cfg, char *const envp
 	const struct option_row *rows = options_table(&count);
 
 	for (size_t i = 0; i < count; i++) {
-		for (size_t p = 0; p < OPTION_PEERS_MAX; p++) {
+		for (size_t p = 0; p < rows[i].peer_count; p++) {
 			const struct option_peer *peer = &rows[i].peers[p];
 			const char *value = peer->variable != NULL ? cli_getenv(envp, peer->variable)
 								     : NULL;
@@ -175,7 +175,7 @@ static void build_getopt(char shorts[3 * OPTIONS_MAX + 3], struct option longs[O
 			if (value)
 				shorts[s++] = ':';
 		}
-		for (size_t p = 0; p < OPTION_PEERS_MAX; p++)
+		for (size_t p = 0; p < row->peer_count; p++)
 			if (row->peers[p].letter != 0)
 				shorts[s++] = row->peers[p].letter;
 		longs[l++] = (struct option){row->name, value ? required_argument : no_argument,

@@ -20,6 +20,12 @@
 #define SEND_VALUES "SIG@DURATION, at most 32"
 #define BOOLEAN "a boolean"
 
+/* A row's peers: an array of its own, so that rows without any (most)
+ * carry no room for them. */
+#define PEERS(...) \
+	.peers = (const struct option_peer[]){__VA_ARGS__}, \
+	.peer_count = sizeof((const struct option_peer[]){__VA_ARGS__}) / sizeof(struct option_peer)
+
 /* Variables read first, so the REAPER_* ones override them. Within a row,
  * and from row to row, in table order: REAPER_FORWARD before
  * REAPER_SINGLE_CHILD, REAPER_VERBOSE before REAPER_QUIET, REAPER_TRACE
@@ -27,9 +33,9 @@
 static const struct option_row rows[] = {
 	{.name = "forward", .kind = OPTION_VALUE, .variable = "REAPER_FORWARD",
 	 .set = set_forward, .expected = FORWARD_VALUES,
-	 .peers = {{.letter = 'g', .value = "group"}, /* tini, catatonit */
-		   {.variable = "TINI_KILL_PROCESS_GROUP", .set = set_group_if_present},
-		   {.variable = "DUMB_INIT_SETSID", .set = set_dumb_init_setsid}},
+	 PEERS({.letter = 'g', .value = "group"}, /* tini, catatonit */
+	       {.variable = "TINI_KILL_PROCESS_GROUP", .set = set_group_if_present},
+	       {.variable = "DUMB_INIT_SETSID", .set = set_dumb_init_setsid}),
 	 .help = "  --forward=group|child|tree  where signals go (default: group)\n"},
 	{.name = "single-child", .letter = 'c', .kind = OPTION_FLAG,
 	 .variable = "REAPER_SINGLE_CHILD", .set = set_single_child, .expected = BOOLEAN,
@@ -96,19 +102,19 @@ static const struct option_row rows[] = {
 	/* -v and -q count, so that -q wins over -v wherever it stands. */
 	{.name = "verbose", .letter = 'v', .kind = OPTION_COUNT, .count_max = 3,
 	 .variable = "REAPER_VERBOSE", .set = set_verbose, .expected = "0 to 3 or a boolean",
-	 .peers = {{.variable = "TINI_VERBOSITY", .set = set_tini_verbosity},
-		   {.variable = "DUMB_INIT_DEBUG", .set = set_dumb_init_debug},
-		   {.variable = "CATATONIT_DEBUG", .set = set_catatonit_debug}},
+	 PEERS({.variable = "TINI_VERBOSITY", .set = set_tini_verbosity},
+	       {.variable = "DUMB_INIT_DEBUG", .set = set_dumb_init_debug},
+	       {.variable = "CATATONIT_DEBUG", .set = set_catatonit_debug}),
 	 .help = "  -v, --verbose / -q, --quiet   more / less log on stderr\n"},
 	{.name = "quiet", .letter = 'q', .kind = OPTION_COUNT, .count_max = 1,
 	 .variable = "REAPER_QUIET", .set = set_quiet, .expected = BOOLEAN},
 	{.name = "subreaper", .letter = 's', .kind = OPTION_FLAG, .set = set_subreaper,
-	 .expected = "", .peers = {{.variable = "TINI_SUBREAPER", .set = set_subreaper}},
+	 .expected = "", PEERS({.variable = "TINI_SUBREAPER", .set = set_subreaper}),
 	 .help = "  -s (tini; always a subreaper)  -h, --help  -V, --version  -l, --license\n"},
 	{.name = "help", .letter = 'h', .kind = OPTION_HELP},
 	{.name = "version", .letter = 'V', .kind = OPTION_VERSION},
 	{.name = "license", .letter = 'l', .kind = OPTION_LICENSE,
-	 .peers = {{.letter = 'L'}}},
+	 PEERS({.letter = 'L'})},
 };
 
 #define ROW_COUNT (sizeof(rows) / sizeof(rows[0]))
@@ -136,7 +142,7 @@ const struct option_row *options_find(int key, const char **peer_value)
 	for (size_t i = 0; i < ROW_COUNT; i++) {
 		if (rows[i].letter == key)
 			return &rows[i];
-		for (size_t p = 0; p < OPTION_PEERS_MAX; p++) {
+		for (size_t p = 0; p < rows[i].peer_count; p++) {
 			if (key != 0 && rows[i].peers[p].letter == key) {
 				*peer_value = rows[i].peers[p].value;
 				return &rows[i];
@@ -156,7 +162,7 @@ bool options_reads_variable(const char *name, size_t len)
 	for (size_t i = 0; i < ROW_COUNT; i++) {
 		if (names(rows[i].variable, name, len))
 			return true;
-		for (size_t p = 0; p < OPTION_PEERS_MAX; p++)
+		for (size_t p = 0; p < rows[i].peer_count; p++)
 			if (names(rows[i].peers[p].variable, name, len))
 				return true;
 	}

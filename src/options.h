@@ -38,6 +38,7 @@ struct option_peer {
 	const char *value;      /* ...with this value ("group"), or a bare action */
 };
 
+/* Peers of one option at most (tini's, dumb-init's and catatonit's). */
 #define OPTION_PEERS_MAX 3
 
 struct option_row {
@@ -53,7 +54,8 @@ struct option_row {
 	bool list;
 	const char *list_expected;
 	unsigned count_max;     /* OPTION_COUNT: the most the setter is told */
-	struct option_peer peers[OPTION_PEERS_MAX];
+	const struct option_peer *peers; /* peer_count of them (or NULL, 0) */
+	size_t peer_count;
 	/* Its line of --help (with the newline), or NULL when another row's
 	 * line names it too. In table order they are the body of --help. */
 	const char *help;

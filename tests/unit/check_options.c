@@ -84,7 +84,9 @@ START_TEST(test_row_fields)
 		want[n] = '\0';
 		ck_assert_str_eq(row->variable, want);
 	}
-	for (size_t p = 0; p < OPTION_PEERS_MAX; p++) {
+	ck_assert_msg(row->peer_count <= OPTION_PEERS_MAX && (row->peer_count == 0) == (row->peers == NULL),
+		      "--%s: %zu peers", row->name, row->peer_count);
+	for (size_t p = 0; p < row->peer_count; p++) {
 		const struct option_peer *peer = &row->peers[p];
 		ck_assert_msg(peer->variable == NULL || peer->set != NULL, "--%s peer %zu", row->name, p);
 		ck_assert_msg(peer->variable == NULL || strncmp(peer->variable, "REAPER_", 7) != 0,
@@ -105,7 +107,7 @@ START_TEST(test_unique)
 	for (size_t i = 0; i < row_count; i++) {
 		const char *names[1 + OPTION_PEERS_MAX] = {rows[i].variable};
 		char row_letters[1 + OPTION_PEERS_MAX] = {rows[i].letter};
-		for (size_t p = 0; p < OPTION_PEERS_MAX; p++) {
+		for (size_t p = 0; p < rows[i].peer_count; p++) {
 			names[1 + p] = rows[i].peers[p].variable;
 			row_letters[1 + p] = rows[i].peers[p].letter;
 		}
@@ -134,7 +136,7 @@ START_TEST(test_find)
 	load();
 	ck_assert_ptr_eq(options_find(options_key(_i), &peer_value), &rows[_i]);
 	ck_assert_ptr_null(peer_value);
-	for (size_t p = 0; p < OPTION_PEERS_MAX; p++) {
+	for (size_t p = 0; p < rows[_i].peer_count; p++) {
 		const struct option_peer *peer = &rows[_i].peers[p];
 		if (peer->letter == 0)
 			continue;
@@ -183,7 +185,7 @@ START_TEST(test_help_names)
 	snprintf(option, sizeof(option), "--%s", row->name);
 	ck_assert_msg(in_help(help, option), "--help does not name %s", option);
 	char letters[1 + OPTION_PEERS_MAX] = {row->letter};
-	for (size_t p = 0; p < OPTION_PEERS_MAX; p++)
+	for (size_t p = 0; p < row->peer_count; p++)
 		letters[1 + p] = row->peers[p].letter;
 	for (size_t k = 0; k < 1 + OPTION_PEERS_MAX; k++) {
 		snprintf(option, sizeof(option), "-%c", letters[k]);
@@ -259,7 +261,7 @@ START_TEST(test_accepts)
 		const char *env[] = {variable, NULL};
 		expect(bare, env, CLI_RUN);
 	}
-	for (size_t p = 0; p < OPTION_PEERS_MAX; p++) {
+	for (size_t p = 0; p < row->peer_count; p++) {
 		const struct option_peer *peer = &row->peers[p];
 		if (peer->letter != 0) {
 			snprintf(short_name, sizeof(short_name), "-%c", peer->letter);
