@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "settings.h"
+#include "options.h"
 #include "sysio.h"
 
 #define ARENA_SIZE 8192
@@ -97,15 +97,10 @@ static int plan_candidates(struct exec_plan *plan, const char *argv0, char *cons
  * REAPER_* name we do not know stays for a newer reaper that does. */
 static bool consumed_variable(const char *entry)
 {
-	size_t count, len = strcspn(entry, "=");
-	const struct setting *settings = settings_environment(&count);
+	size_t len = strcspn(entry, "=");
 
-	if (strncmp(entry, "REAPER_", 7) != 0 || entry[len] != '=')
-		return false;
-	for (size_t i = 0; i < count; i++)
-		if (strncmp(settings[i].name, entry, len) == 0 && settings[i].name[len] == '\0')
-			return true;
-	return false;
+	return strncmp(entry, "REAPER_", 7) == 0 && entry[len] == '=' &&
+	       options_reads_variable(entry, len);
 }
 
 /* The environment: as given, but without the REAPER_* variables reaper

@@ -11,10 +11,10 @@
 #include <signal.h>
 #include <sys/pidfd.h>
 
-#include "cli.h"
+#include "config.h"
 #include "descendants.h"
 #include "log.h"
-#include "parse.h"
+#include "signame.h"
 #include "reaper.h"
 #include "clock.h"
 #include "trace.h"

@@ -20,11 +20,11 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "config.h"
 #include "forward.h"
 #include "isolate.h"
 #include "log.h"
-#include "parse.h"
+#include "signame.h"
 #include "reap.h"
 #include "reaper.h"
 #include "shutdown.h"

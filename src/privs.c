@@ -26,7 +26,7 @@
 
 #include "account.h"
 #include "caps.h"
-#include "cli.h"
+#include "config.h"
 #include "errmsg.h"
 #include "log.h"
 

@@ -13,9 +13,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "config.h"
 #include "log.h"
-#include "parse.h"
+#include "signame.h"
 #include "reaper.h"
 #include "clock.h"
 #include "trace.h"

@@ -19,12 +19,13 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "config.h"
 #include "clock.h"
 #include "descendants.h"
 #include "forward.h"
 #include "log.h"
-#include "parse.h"
+#include "duration.h"
+#include "signame.h"
 #include "reap.h"
 #include "reaper.h"
 #include "trace.h"

@@ -19,7 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "config.h"
 #include "execplan.h"
 #include "log.h"
 #include "privs.h"
