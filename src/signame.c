@@ -17,6 +17,7 @@
 
 #include "duration.h"
 #include "parse.h"
+#include "sysio.h"
 
 static const struct {
 	const char *name;
@@ -82,21 +83,8 @@ int parse_signal(const char *text, bool allow_zero, int *signo)
 	return parse_realtime(name, signo);
 }
 
-/* Decimal digits of v into out (no allocation, async-signal-safe). */
-static void format_uint(char *out, unsigned v)
-{
-	char digits[12];
-	size_t n = 0;
-
-	do {
-		digits[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	while (n > 0)
-		*out++ = digits[--n];
-	*out = '\0';
-}
-
+/* An int has at most 10 digits and a sign: SIGNAME_MAX always holds the
+ * number, so sysio_format_uint's "did not fit" cannot happen here. */
 const char *signal_name(int signo, char buf[SIGNAME_MAX])
 {
 	for (size_t i = 0; i < sizeof(signal_names) / sizeof(signal_names[0]); i++) {
@@ -109,16 +97,16 @@ const char *signal_name(int signo, char buf[SIGNAME_MAX])
 		strcpy(buf, "RTMIN");
 		if (signo > SIGRTMIN) {
 			buf[5] = '+';
-			format_uint(buf + 6, (unsigned)(signo - SIGRTMIN));
+			(void)sysio_format_uint(buf + 6, SIGNAME_MAX - 6, (uint64_t)(signo - SIGRTMIN));
 		}
 		return buf;
 	}
 	if (signo < 0) {
 		buf[0] = '-';
-		format_uint(buf + 1, (unsigned)-(int64_t)signo);
+		(void)sysio_format_uint(buf + 1, SIGNAME_MAX - 1, (uint64_t)-(int64_t)signo);
 		return buf;
 	}
-	format_uint(buf, (unsigned)signo);
+	(void)sysio_format_uint(buf, SIGNAME_MAX, (uint64_t)signo);
 	return buf;
 }
 
