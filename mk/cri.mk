@@ -36,7 +36,9 @@ crictl:
 		GOBIN=$(abspath $(BUILD)/tools) timeout 600 \
 		go install sigs.k8s.io/cri-tools/cmd/crictl@$(CRICTL_VERSION); } || true
 
-# The suite exits 77 when it skips (it says why in one line).
+# The suite exits 77 when it skips (it says why in one line). The machine's
+# docker0 bridge once vanished while private daemons were tried here (issue
+# 18): if it was there before the suite, it must be there after.
 check-cri:
 	@if [ "$$(id -u)" != 0 ]; then \
 		echo "cri: skipped: needs root (containerd, mounts, cgroups); running as uid $$(id -u)"; \
@@ -51,7 +53,11 @@ check-cri:
 		else \
 			$(MAKE) --no-print-directory docker-context $(CRI_SUITE) || exit 1; \
 			echo "== $(CRI_SUITE)"; status=0; \
+			bridge=$$([ -e /sys/class/net/docker0 ] && echo docker0); \
 			REAPER_CRICTL=$(abspath $(CRICTL)) timeout 300 $(CRI_SUITE) || status=$$?; \
+			if [ -n "$$bridge" ] && [ ! -e /sys/class/net/docker0 ]; then \
+				echo "cri: the machine's docker0 bridge is gone after the suite"; status=1; \
+			fi; \
 			case $$status in \
 			0) $(call TALLY,pass,cri) ;; \
 			77) $(call TALLY,skip,cri); status=0 ;; \

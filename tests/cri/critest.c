@@ -43,6 +43,7 @@
 #define START_MS 30000   /* containerd and its CRI plugin answering */
 #define STOP_MS 10000    /* containerd gone after TERM; shims after their pods */
 #define CRICTL_TIMEOUT "20s"
+#define CRI_LOAD_FAILED "failed to load plugin io.containerd.grpc.v1.cri"
 
 static char dir[64];            /* /tmp/reaper-cri-XXXXXX */
 static char sock[128];          /* DIR/containerd.sock */
@@ -672,9 +673,10 @@ static void write_config(const char *path)
 	write_file(path, text);
 }
 
-/* The last line of containerd's log that says "level=error" or "fatal",
- * else its last line, into buf: why it did not start. */
-static void containerd_why(char *buf, size_t size)
+/* The last line of containerd's log that holds key, else its last line,
+ * into buf: why it did not start. (Not "level=error": the CRI plugin
+ * logs one for the missing CNI config, on every start.) */
+static void containerd_why(const char *key, char *buf, size_t size)
 {
 	static char text[1 << 20];
 	cri_read_file(containerd_log, text, sizeof text);
@@ -683,8 +685,7 @@ static void containerd_why(char *buf, size_t size)
 		size_t len = strcspn(line, "\n");
 		if (len > 0)
 			last = line;
-		if (memmem(line, len, "level=error", 11) != NULL ||
-		    memmem(line, len, "level=fatal", 11) != NULL)
+		if (memmem(line, len, key, strlen(key)) != NULL)
 			best = line;
 		line += len;
 		line += *line == '\n';
@@ -692,6 +693,14 @@ static void containerd_why(char *buf, size_t size)
 	const char *pick = best != NULL ? best : last;
 	snprintf(buf, size, "%.*s", pick != NULL ? (int)strcspn(pick, "\n") : 0,
 		 pick != NULL ? pick : "");
+}
+
+/* Does containerd's log hold text? */
+static bool log_says(const char *text)
+{
+	static char log[1 << 20];
+	cri_read_file(containerd_log, log, sizeof log);
+	return strstr(log, text) != NULL;
 }
 
 /*
@@ -751,7 +760,7 @@ static void await_ready(void)
 		int status;
 		if (waitpid(containerd_pid, &status, WNOHANG) == containerd_pid) {
 			containerd_pid = 0;
-			containerd_why(why, sizeof why);
+			containerd_why("level=fatal", why, sizeof why);
 			skip("containerd could not start here: %s", why);
 		}
 		if (run_capture(step, &o, 5000) == 0) {
@@ -760,8 +769,12 @@ static void await_ready(void)
 			step = info;
 			continue;
 		}
+		if (step == info && log_says(CRI_LOAD_FAILED)) {
+			containerd_why(CRI_LOAD_FAILED, why, sizeof why);
+			skip("containerd's CRI plugin could not start here: %s", why);
+		}
 		if (cri_clock_ms() >= deadline) {
-			containerd_why(why, sizeof why);
+			containerd_why(step == info ? CRI_LOAD_FAILED : "level=fatal", why, sizeof why);
 			skip("%s did not answer within %d ms: %.300s%.300s (containerd: %s)",
 			     step == info ? "containerd's CRI plugin" : "containerd", START_MS,
 			     o.out, o.err, why);
