@@ -16,7 +16,7 @@
 CRICTL_VERSION := v1.34.0
 CRICTL := $(BUILD)/tools/crictl
 CRI_SUITE := $(BUILD)/tests/cri/check_cri
-CRI_LIB := tests/cri/critest.c
+CRI_LIB := tests/cri/critest.c tests/cri/crid.c
 
 .PHONY: check-cri crictl
 
