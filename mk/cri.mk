@@ -24,7 +24,7 @@ $(BUILD)/tests/cri:
 	mkdir -p $@
 
 $(BUILD)/tests/cri/%: tests/cri/%.c tests/check_main.c $(CRI_LIB) $(wildcard tests/cri/*.h) \
-		$(FLAGS_STAMP) | $(BUILD)/tests/cri
+		| $(BUILD)/tests/cri
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(TEST_INCLUDE) -Itests/cri \
 		-DREAPER_BUILD_DIR='"$(abspath $(BUILD))"' -DREAPER_SOURCE_DIR='"$(CURDIR)"' \
 		-DREAPER_DOCKER_CONTEXT='"$(abspath $(DOCKER_CONTEXT))"' \

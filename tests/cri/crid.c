@@ -77,9 +77,14 @@ static bool reap_within(pid_t pid, int timeout_ms)
 	if (pidfd >= 0) {
 		struct pollfd p = { .fd = pidfd, .events = POLLIN };
 		long long deadline = cri_clock_ms() + timeout_ms;
-		long long left;
-		while ((left = deadline - cri_clock_ms()) > 0 && poll(&p, 1, (int)left) == 0)
-			;
+		for (;;) {
+			long long left = deadline - cri_clock_ms();
+			if (left <= 0)
+				break;
+			int ready = poll(&p, 1, (int)left);
+			if (ready > 0 || (ready < 0 && errno != EINTR))
+				break;
+		}
 		(void)close(pidfd); /* ours, read-only use */
 	}
 	int status;
@@ -110,8 +115,12 @@ static int list_children(pid_t *pids, int max)
 	snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
 	cri_read_file(path, buf, sizeof buf);
 	int n = 0;
-	for (char *tok = strtok(buf, " \n"); tok != NULL && n < max; tok = strtok(NULL, " \n"))
-		pids[n++] = (pid_t)strtol(tok, NULL, 10);
+	for (char *tok = strtok(buf, " \n"); tok != NULL && n < max; tok = strtok(NULL, " \n")) {
+		char *end;
+		long pid = strtol(tok, &end, 10);
+		if (*end == '\0' && pid > 0 && pid <= 0x3fffffff)
+			pids[n++] = (pid_t)pid;
+	}
 	return n;
 }
 
@@ -157,10 +166,12 @@ static void cleanup_at_exit(void)
 		end_child(run->containerd_pid, "containerd");
 		run->containerd_pid = 0;
 	}
+	/* A shim that ends leaves its container's processes to us in turn:
+	 * a few rounds. */
 	pid_t left[64];
-	int n = list_children(left, 64);
-	for (int i = 0; i < n; i++)
-		end_child(left[i], "a shim containerd left");
+	for (int round = 0, n; round < 4 && (n = list_children(left, 64)) > 0; round++)
+		for (int i = 0; i < n; i++)
+			end_child(left[i], "a process containerd left");
 	unmount_leftovers();
 	remove_cgroups();
 	if (run->dir[0] != '\0') {
