@@ -8,7 +8,8 @@
 #                   the namespace suites only as root); ends with one line,
 #                   "N passed, N failed"
 #   make static     build/reaper-static, for FROM-scratch images
-#   make docker-image   the FROM-scratch image reaper:VERSION (docker/)
+#   make docker-image   the FROM-scratch test image reaper:VERSION (docker/)
+#   make docker-slim    the slim image reaper:VERSION-slim (mk/docker-slim.mk)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make uninstall  the same PREFIX and DESTDIR
 #   make deb        build/reaper_VERSION-1_ARCH.deb (mk/deb.mk)
@@ -73,7 +74,9 @@ CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 # outside a git checkout). Only main.o carries it, and it depends on
 # $(COMMIT_STAMP), rewritten when the commit changes: a new commit rebuilds
 # one object, not all of them.
-GIT_COMMIT := $(shell git rev-parse --short=7 HEAD 2>/dev/null)
+# Exactly 7 digits (--short may give more): docker info parses the line,
+# and older engines mis-parse a longer hash (issue 18).
+GIT_COMMIT := $(shell git rev-parse HEAD 2>/dev/null | cut -c1-7)
 REAPER_COMMIT := $(if $(GIT_COMMIT),git.$(GIT_COMMIT),unknown)
 COMMIT_STAMP = $(BUILD)/commit
 

@@ -57,8 +57,10 @@ $(FUZZ_BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) | $(FUZZ_BUILD)/obj
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(wildcard src/*.h) | $(FUZZ_BUILD)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(WARN) -fsanitize=fuzzer -Isrc -o $@ $< $(filter %.o,$^) $(LDFLAGS)
 
-$(FUZZ_BUILD)/fuzz_cli: $(FUZZ_BUILD)/obj/cli.o $(FUZZ_BUILD)/obj/settings.o $(FUZZ_BUILD)/obj/parse.o
-$(FUZZ_BUILD)/fuzz_parse: $(FUZZ_BUILD)/obj/parse.o
+$(FUZZ_BUILD)/fuzz_cli: $(FUZZ_BUILD)/obj/cli.o $(FUZZ_BUILD)/obj/options.o \
+	$(FUZZ_BUILD)/obj/settings.o $(FUZZ_BUILD)/obj/parse.o $(FUZZ_BUILD)/obj/signame.o \
+	$(FUZZ_BUILD)/obj/duration.o $(FUZZ_BUILD)/obj/sysio.o
+$(FUZZ_BUILD)/fuzz_parse: $(FUZZ_BUILD)/obj/parse.o $(FUZZ_BUILD)/obj/signame.o $(FUZZ_BUILD)/obj/duration.o $(FUZZ_BUILD)/obj/sysio.o
 $(FUZZ_BUILD)/fuzz_passwd: $(FUZZ_BUILD)/obj/passwd.o $(FUZZ_BUILD)/obj/parse.o
 
 check-fuzz:

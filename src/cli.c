@@ -1,13 +1,14 @@
 /*
  * cli: argv and environment -> struct config.
  *
- * Owns: the getopt table (the compatibility flags of tini, dumb-init and
- * catatonit included), reading argv and the environment, and the usage
+ * Owns: reading argv (getopt_long, its tables built from options.c's
+ * table) and the environment, the order they apply in, and the usage
  * messages; what each value does is settings.c's. Never: a system call,
- * an allocation or output (getopt_long runs with opterr = 0). Invariant:
- * the environment is applied before the command line, and both go through
- * the same setter, so a value means the same thing in either place and
- * the command line wins.
+ * an allocation or output (getopt_long runs with opterr = 0; --help is
+ * put together in static storage). Invariant: every option, flags
+ * included, and every variable goes through its row's setter, so a value
+ * means the same thing in either place; the environment is applied
+ * before the command line, so the command line wins.
  */
 #include "cli.h"
 
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "options.h"
 #include "settings.h"
 
 const char *cli_getenv(char *const envp[], const char *name)
@@ -55,15 +57,22 @@ static enum cli_action usage(struct cli_result *result, const char *fmt, ...)
 	return CLI_USAGE;
 }
 
-/* value was refused by s: say why when s can tell, else what it takes. */
-static enum cli_action refuse(struct cli_result *result, const struct setting *s,
-			      const char *value)
+/* value, given as prefix and name ("--" "timeout", "" "REAPER_SEND"), was
+ * refused by row's setter: say why when the row can tell, else what it
+ * takes. A variable holding a list is described as one. */
+static enum cli_action refuse(struct cli_result *result, const char *prefix, const char *name,
+			      const struct option_row *row, bool list, const char *value)
 {
+	const char *expected = list ? row->list_expected : row->expected;
 	char why[128];
+	bool told = row->explain != NULL &&
+		    (list ? settings_explain_each(row->explain, value, why, sizeof(why))
+			  : row->explain(value, why, sizeof(why)));
 
-	if (s->explain != NULL && s->explain(value, why, sizeof(why)))
-		return usage(result, "%s: invalid value '%s' (%s)", s->name, value, why);
-	return usage(result, "%s: invalid value '%s' (expected %s)", s->name, value, s->expected);
+	if (told)
+		return usage(result, "%s%s: invalid value '%s' (%s)", prefix, name, value, why);
+	return usage(result, "%s%s: invalid value '%s' (expected %s)", prefix, name, value,
+		     expected);
 }
 
 static bool is_reaper_variable(const char *name)
@@ -71,39 +80,49 @@ static bool is_reaper_variable(const char *name)
 	return strncmp(name, "REAPER_", 7) == 0;
 }
 
-/* An empty REAPER_* variable is an unset one: compose files and env
- * files blank a variable to turn it off. The other programs' variables
- * are read as those programs read them, empty included. */
-static enum cli_action apply_environment(struct config *cfg, char *const envp[],
-					 struct cli_result *result)
+/* The peers' variables first, read as those programs read them (empty
+ * included), so that reaper's own override them. */
+static enum cli_action apply_peer_variables(struct config *cfg, char *const envp[],
+					    struct cli_result *result)
 {
 	size_t count;
-	const struct setting *settings = settings_environment(&count);
+	const struct option_row *rows = options_table(&count);
 
 	for (size_t i = 0; i < count; i++) {
-		const struct setting *s = &settings[i];
-		const char *value = cli_getenv(envp, s->name);
-		if (value == NULL || (*value == '\0' && is_reaper_variable(s->name)))
-			continue;
-		if (s->set(cfg, value) < 0)
-			return refuse(result, s, value);
+		for (size_t p = 0; p < rows[i].peer_count; p++) {
+			const struct option_peer *peer = &rows[i].peers[p];
+			const char *value = peer->variable != NULL ? cli_getenv(envp, peer->variable)
+								     : NULL;
+			if (value != NULL && peer->set(cfg, value) < 0)
+				return usage(result, "%s: invalid value '%s'", peer->variable, value);
+		}
 	}
 	return CLI_RUN;
 }
 
-/* Whether a setting reads the variable named by the len bytes at name. */
-static bool is_known_variable(const char *name, size_t len)
+/* An empty REAPER_* variable is an unset one: compose files and env
+ * files blank a variable to turn it off. */
+static enum cli_action apply_environment(struct config *cfg, char *const envp[],
+					 struct cli_result *result)
 {
 	size_t count;
-	const struct setting *settings = settings_environment(&count);
+	const struct option_row *rows = options_table(&count);
 
-	for (size_t i = 0; i < count; i++)
-		if (strncmp(settings[i].name, name, len) == 0 && settings[i].name[len] == '\0')
-			return true;
-	return false;
+	if (apply_peer_variables(cfg, envp, result) != CLI_RUN)
+		return CLI_USAGE;
+	for (size_t i = 0; i < count; i++) {
+		const struct option_row *row = &rows[i];
+		const char *value = row->variable != NULL ? cli_getenv(envp, row->variable) : NULL;
+		if (value == NULL || *value == '\0')
+			continue;
+		int err = row->list ? settings_set_each(row->set, cfg, value) : row->set(cfg, value);
+		if (err < 0)
+			return refuse(result, "", row->variable, row, row->list, value);
+	}
+	return CLI_RUN;
 }
 
-/* A REAPER_* variable no setting reads is most likely a misspelt one
+/* A REAPER_* variable no option reads is most likely a misspelt one
  * (REAPER_TIMOUT=5): a warning, not silence, and not a refusal, since a
  * newer reaper's variable must not stop an older one. */
 static void warn_unknown_variables(char *const envp[], struct cli_result *result)
@@ -112,7 +131,7 @@ static void warn_unknown_variables(char *const envp[], struct cli_result *result
 		const char *entry = envp[i];
 		size_t len = strcspn(entry, "=");
 		bool empty = entry[len] == '\0' || entry[len + 1] == '\0'; /* as good as unset */
-		if (!is_reaper_variable(entry) || empty || is_known_variable(entry, len))
+		if (!is_reaper_variable(entry) || empty || options_reads_variable(entry, len))
 			continue;
 		if (result->warning_count < CLI_WARNINGS_MAX) {
 			char *line = result->warnings[result->warning_count];
@@ -138,47 +157,59 @@ void cli_defaults(struct config *cfg)
 }
 
 
-static const char short_options[] = "+:hVlLvqwgcsPr:e:p:t:k:u:";
-static const struct option long_options[] = {
-	{"forward", required_argument, NULL, OPT_FORWARD},
-	{"single-child", no_argument, NULL, 'c'},
-	{"rewrite", required_argument, NULL, 'r'},
-	{"expect-exit", required_argument, NULL, 'e'},
-	{"warn-reap", no_argument, NULL, 'w'},
-	{"verbose", no_argument, NULL, 'v'},
-	{"quiet", no_argument, NULL, 'q'},
-	{"pause", no_argument, NULL, 'P'},
-	{"parent-death-signal", required_argument, NULL, 'p'},
-	{"subreaper", no_argument, NULL, 's'},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, 'V'},
-	{"license", no_argument, NULL, 'l'},
-	{"orphans", required_argument, NULL, OPT_ORPHANS},
-	{"grace", required_argument, NULL, OPT_GRACE},
-	{"timeout", required_argument, NULL, 't'},
-	{"kill-after", required_argument, NULL, 'k'},
-	{"stop-signal", required_argument, NULL, OPT_STOP_SIGNAL},
-	{"child-pdeathsig", required_argument, NULL, OPT_CHILD_PDEATHSIG},
-	{"isolate", no_argument, NULL, OPT_ISOLATE},
-	{"user", required_argument, NULL, 'u'},
-	{"caps", required_argument, NULL, OPT_CAPS},
-	{"no-new-privs", no_argument, NULL, OPT_NO_NEW_PRIVS},
-	{"trace", no_argument, NULL, OPT_TRACE},
-	{"trace-file", required_argument, NULL, OPT_TRACE_FILE},
-	{"report", no_argument, NULL, OPT_REPORT},
-	{"send", required_argument, NULL, OPT_SEND},
-	{NULL, 0, NULL, 0},
-};
+/* getopt_long's tables from the option table: a letter per row and peer
+ * letter (':' after one that takes a value), a long option per row.
+ * "+": stop at the first non-option; ":": report a missing value as ':'. */
+static void build_getopt(char shorts[3 * OPTIONS_MAX + 3], struct option longs[OPTIONS_MAX + 1])
+{
+	size_t count, s = 0, l = 0;
+	const struct option_row *rows = options_table(&count);
 
+	shorts[s++] = '+';
+	shorts[s++] = ':';
+	for (size_t i = 0; i < count; i++) {
+		const struct option_row *row = &rows[i];
+		bool value = row->kind == OPTION_VALUE;
+		if (row->letter != 0) {
+			shorts[s++] = row->letter;
+			if (value)
+				shorts[s++] = ':';
+		}
+		for (size_t p = 0; p < row->peer_count; p++)
+			if (row->peers[p].letter != 0)
+				shorts[s++] = row->peers[p].letter;
+		longs[l++] = (struct option){row->name, value ? required_argument : no_argument,
+					     NULL, options_key(i)};
+	}
+	shorts[s] = '\0';
+	longs[l] = (struct option){NULL, 0, NULL, 0};
+}
 
+/* Run value through row's setter, naming the option as --name. */
+static enum cli_action apply_option(struct config *cfg, const struct option_row *row,
+				    const char *value, struct cli_result *result)
+{
+	if (row->set(cfg, value) < 0)
+		return refuse(result, "--", row->name, row, false, value);
+	return CLI_RUN;
+}
 
-static enum cli_action apply_option(struct config *cfg, int key, const char *value,
+/* The counted options, after the whole command line: each setter gets how
+ * many times its option was given, at most its count_max. */
+static enum cli_action apply_counts(struct config *cfg, const unsigned counts[OPTIONS_MAX],
 				    struct cli_result *result)
 {
-	const struct setting *s = settings_option(key);
+	size_t count;
+	const struct option_row *rows = options_table(&count);
 
-	if (s != NULL && s->set(cfg, value) < 0)
-		return refuse(result, s, value);
+	for (size_t i = 0; i < count; i++) {
+		if (rows[i].kind != OPTION_COUNT || counts[i] == 0)
+			continue;
+		unsigned n = counts[i] < rows[i].count_max ? counts[i] : rows[i].count_max;
+		char text[2] = {(char)('0' + (n < 9 ? n : 9)), '\0'};
+		if (apply_option(cfg, &rows[i], text, result) != CLI_RUN)
+			return CLI_USAGE;
+	}
 	return CLI_RUN;
 }
 
@@ -197,11 +228,39 @@ static const char *rejected_option(const char *arg, char buf[3])
 	return buf;
 }
 
+/* What one option getopt returned does: an action to return, a count,
+ * or its setter run (a peer letter with its fixed value, a flag with
+ * "1"). CLI_RUN to go on. */
+static enum cli_action take_option(struct config *cfg, const struct option_row *rows,
+				   const struct option_row *row, const char *peer_value,
+				   unsigned counts[OPTIONS_MAX], struct cli_result *result)
+{
+	switch (row->kind) {
+	case OPTION_HELP:
+		return result->action = CLI_HELP;
+	case OPTION_VERSION:
+		return result->action = CLI_VERSION;
+	case OPTION_LICENSE:
+		return result->action = CLI_LICENSE;
+	case OPTION_COUNT:
+		counts[row - rows]++;
+		return CLI_RUN;
+	case OPTION_FLAG:
+		return apply_option(cfg, row, peer_value != NULL ? peer_value : "1", result);
+	case OPTION_VALUE:
+		return apply_option(cfg, row, peer_value != NULL ? peer_value : optarg, result);
+	}
+	return CLI_RUN;
+}
+
 enum cli_action cli_parse(struct config *cfg, int argc, char *argv[],
 			  char *const envp[], struct cli_result *result)
 {
-	int verbose = 0, quiet = 0;
-	char name[3];
+	char shorts[3 * OPTIONS_MAX + 3], name[3];
+	struct option longs[OPTIONS_MAX + 1];
+	unsigned counts[OPTIONS_MAX] = {0};
+	size_t count;
+	const struct option_row *rows = options_table(&count);
 
 	result->action = CLI_RUN;
 	result->message[0] = '\0';
@@ -210,6 +269,7 @@ enum cli_action cli_parse(struct config *cfg, int argc, char *argv[],
 	if (apply_environment(cfg, envp, result) != CLI_RUN)
 		return CLI_USAGE;
 
+	build_getopt(shorts, longs);
 	optind = 0; /* glibc: a full reset, so cli_parse may run again */
 	opterr = 0;
 	for (;;) {
@@ -217,39 +277,21 @@ enum cli_action cli_parse(struct config *cfg, int argc, char *argv[],
 		 * next (a cluster it is inside, or the one after). */
 		int next = optind > 0 ? optind : 1;
 		const char *arg = next < argc ? argv[next] : "";
-		int key = getopt_long(argc, argv, short_options, long_options, NULL);
+		int key = getopt_long(argc, argv, shorts, longs, NULL);
 		if (key == -1)
 			break;
-		switch (key) {
-		case 'h': return result->action = CLI_HELP;
-		case 'V': return result->action = CLI_VERSION;
-		case 'l': case 'L': return result->action = CLI_LICENSE;
-		case 'v': verbose++; break;
-		case 'q': quiet++; break;
-		case 'w': cfg->warn_reap = true; break;
-		case 'g': cfg->forward = FWD_GROUP; break;
-		case 'c': cfg->forward = FWD_CHILD; break;
-		case 's': break; /* tini -s: we are a subreaper whenever not PID 1 */
-		case 'P': cfg->pause = true; break;
-		case OPT_ISOLATE: cfg->isolate = true; break;
-		case OPT_NO_NEW_PRIVS: cfg->no_new_privs = true; break;
-		case OPT_TRACE: cfg->trace = true; break;
-		case OPT_REPORT: cfg->report = true; break;
-		case ':':
-			return usage(result, "option '%s' needs a value",
-				     rejected_option(arg, name));
-		case '?':
+		if (key == ':')
+			return usage(result, "option '%s' needs a value", rejected_option(arg, name));
+		const char *peer_value;
+		const struct option_row *row = options_find(key, &peer_value);
+		if (key == '?' || row == NULL)
 			return usage(result, "unknown option '%s'", rejected_option(arg, name));
-		default:
-			if (apply_option(cfg, key, optarg, result) != CLI_RUN)
-				return CLI_USAGE;
-			break;
-		}
+		enum cli_action action = take_option(cfg, rows, row, peer_value, counts, result);
+		if (action != CLI_RUN)
+			return action;
 	}
-	if (verbose > 0 || quiet > 0) {
-		int level = quiet > 0 ? LOG_ERROR : LOG_WARN + verbose;
-		cfg->verbosity = (enum log_level)(level > LOG_DEBUG ? LOG_DEBUG : level);
-	}
+	if (apply_counts(cfg, counts, result) != CLI_RUN)
+		return CLI_USAGE;
 
 	/* privs.c checks these values later: tell it where each came from. */
 	cfg->user_origin = cfg->user_spec == cli_getenv(envp, "REAPER_USER") ? "REAPER_USER" : "--user";
@@ -263,32 +305,33 @@ enum cli_action cli_parse(struct config *cfg, int argc, char *argv[],
 	return CLI_RUN;
 }
 
+/* src's bytes onto the string in buf (size bytes), cut to fit. */
+static void append(char *buf, size_t size, const char *src)
+{
+	size_t len = strlen(buf);
+
+	snprintf(buf + len, size - len, "%s", src);
+}
+
 const char *cli_help(void)
 {
-	return "Usage: reaper [OPTIONS] [--] COMMAND [ARG...]   or   reaper --pause\n"
+	static char text[2048];
+	size_t count;
+	const struct option_row *rows = options_table(&count);
+
+	text[0] = '\0';
+	append(text, sizeof(text),
+	       "Usage: reaper [OPTIONS] [--] COMMAND [ARG...]   or   reaper --pause\n"
 	       "Run COMMAND, forward signals to it, reap every zombie, stop what it\n"
-	       "leaves behind, and exit with its status (128+S if killed by signal S).\n"
-	       "  --forward=group|child|tree  where signals go (default: group)\n"
-	       "  -c, --single-child / -g   --forward=child (dumb-init) / group (tini)\n"
-	       "  -r, --rewrite SIG:SIG     forward SIG as another; SIG:0 drops it (repeatable)\n"
-	       "  --orphans=terminate|wait|leave   left-over processes (default: terminate)\n"
-	       "  --grace DURATION          TERM to KILL for left-overs (default: 3s)\n"
-	       "  -t, --timeout DURATION    send --stop-signal SIG (TERM) then; exit 124\n"
-	       "  -k, --kill-after DURATION KILL everything DURATION after a stop signal\n"
-	       "  --child-pdeathsig SIG|none  COMMAND gets SIG if reaper dies (KILL)\n"
-	       "  --isolate                 run the job in its own PID namespace\n"
-	       "  -u, --user USER[:GROUP]   run as USER; --caps LIST|none; --no-new-privs\n"
-	       "  --trace, --trace-file PATH, --report   events as they happen; a summary\n"
-	       "  --send SIG@DURATION       send SIG to the job DURATION after start\n"
-	       "  -p, --parent-death-signal SIG   get SIG when our parent dies (tini)\n"
-	       "  -e, --expect-exit N       exit code N of COMMAND counts as 0 (repeatable)\n"
-	       "  -w, --warn-reap           log every reaped process but COMMAND\n"
-	       "  -P, --pause               run nothing; reap until TERM or INT\n"
-	       "  -v, --verbose / -q, --quiet   more / less log on stderr\n"
-	       "  -s (tini; always a subreaper)  -h, --help  -V, --version  -l, --license\n"
+	       "leaves behind, and exit with its status (128+S if killed by signal S).\n");
+	for (size_t i = 0; i < count; i++)
+		if (rows[i].help != NULL)
+			append(text, sizeof(text), rows[i].help);
+	append(text, sizeof(text),
 	       "REAPER_<NAME> sets an option too (REAPER_TIMEOUT=5m); the command line wins.\n"
 	       "Exit: 124 timeout, 125 usage or set-up, 126 cannot run, 127 not found.\n"
-	       "More in man reaper.\n";
+	       "More in man reaper.\n");
+	return text;
 }
 
 const char *cli_license(void)

@@ -20,7 +20,7 @@
 
 #include <stdbool.h>
 
-#include "cli.h"
+#include "config.h"
 
 struct reaper;
 

@@ -15,7 +15,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "settings.h"
+#include "options.h"
+#include "sysio.h"
 
 #define ARENA_SIZE 8192
 
@@ -96,15 +97,10 @@ static int plan_candidates(struct exec_plan *plan, const char *argv0, char *cons
  * REAPER_* name we do not know stays for a newer reaper that does. */
 static bool consumed_variable(const char *entry)
 {
-	size_t count, len = strcspn(entry, "=");
-	const struct setting *settings = settings_environment(&count);
+	size_t len = strcspn(entry, "=");
 
-	if (strncmp(entry, "REAPER_", 7) != 0 || entry[len] != '=')
-		return false;
-	for (size_t i = 0; i < count; i++)
-		if (strncmp(settings[i].name, entry, len) == 0 && settings[i].name[len] == '\0')
-			return true;
-	return false;
+	return strncmp(entry, "REAPER_", 7) == 0 && entry[len] == '=' &&
+	       options_reads_variable(entry, len);
 }
 
 /* The environment: as given, but without the REAPER_* variables reaper
@@ -177,23 +173,15 @@ int exec_plan_prepare(struct exec_plan *plan, char *const argv[], char *const en
 	return err;
 }
 
+/* In the child: sysio_format_uint is async-signal-safe. */
 void exec_plan_set_listen_pid(struct exec_plan *plan)
 {
-	char digits[16];
-	size_t n = 0;
+	const size_t prefix = sizeof("LISTEN_PID=") - 1;
 
 	if (!plan->has_listen_pid)
 		return; /* no getpid: only socket activation needs it */
-	unsigned long v = (unsigned long)getpid();
-
-	do {
-		digits[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	char *out = plan->listen_pid + 11;
-	while (n > 0)
-		*out++ = digits[--n];
-	*out = '\0';
+	(void)sysio_format_uint(plan->listen_pid + prefix, sizeof(plan->listen_pid) - prefix,
+				(unsigned long)getpid()); /* 32 bytes hold any pid */
 }
 
 int exec_plan_run(struct exec_plan *plan, char *const argv[])

@@ -29,7 +29,7 @@ struct exec_plan {
 /*
  * Prepare plan for argv (argv[0] looked up in envp's PATH, "/bin:/usr/bin"
  * when unset) and envp, where a LISTEN_PID naming self will name the child
- * instead, the REAPER_* variables of settings_environment are left out
+ * instead, the REAPER_* variables options.c reads are left out
  * (this reaper applied them; a reaper nested below must not apply them
  * again), and extra ("HOME=...", or NULL) is appended. Keeps pointers
  * into argv, envp and extra, which must outlive the plan. Most plans fit

@@ -13,7 +13,7 @@
 #include <signal.h>
 #include <sys/pidfd.h>
 
-#include "cli.h"
+#include "config.h"
 #include "descendants.h"
 #include "reaper.h"
 

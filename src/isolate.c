@@ -24,6 +24,7 @@
 #include "cli.h"
 #include "log.h"
 #include "reaper.h"
+#include "sysio.h"
 
 struct control_msg {
 	char kind;     /* 'P': the job's process group; 'S': the job stopped */
@@ -151,7 +152,7 @@ void isolate_report_started(struct reaper *r)
 		log_msg(LOG_DEBUG, "--isolate: /proc/thread-self/children: %m");
 		return;
 	}
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	ssize_t n = sysio_read(fd, buf, sizeof(buf) - 1);
 	(void)close(fd); /* read-only */
 	buf[n > 0 ? n : 0] = '\0';
 	long pid = strtol(buf, NULL, 10);
@@ -169,13 +170,13 @@ void isolate_read_control(struct reaper *r)
 	struct control_msg msg;
 	ssize_t n;
 
-	while ((n = read(r->control_fd, &msg, sizeof(msg))) == (ssize_t)sizeof(msg)) {
+	while ((n = sysio_read(r->control_fd, &msg, sizeof(msg))) == (ssize_t)sizeof(msg)) {
 		if (msg.kind == 'P')
 			r->tty.job_pgid = msg.pid;
 		else if (msg.kind == 'S')
 			r->job.child_stopped = true;
 	}
-	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+	if (n == 0 || (n < 0 && n != -EAGAIN)) {
 		/* The inner reaper is gone (or the pipe broke): stop polling it. */
 		(void)close(r->control_fd);
 		r->control_fd = -1;

@@ -20,7 +20,7 @@ struct reaper;
 
 /*
  * Create the namespace and its init. Returns true in the outer reaper,
- * with r->child_pid the inner reaper and r->cfg switched to outer_cfg (a
+ * with r->job.child_pid the inner reaper and r->cfg switched to outer_cfg (a
  * pass-through configuration built here); false in the inner reaper, which
  * is now PID 1 and goes on to start the job. Exits 125 with one line when
  * the namespace cannot be created.

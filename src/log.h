@@ -11,7 +11,12 @@
 #include <stddef.h>
 #include <stdnoreturn.h>
 
-#include "cli.h"
+enum log_level {
+	LOG_ERROR = 0, /* -q: failures of reaper itself only */
+	LOG_WARN = 1,  /* default */
+	LOG_INFO = 2,  /* -v: each stage, signal and reap */
+	LOG_DEBUG = 3, /* -vv */
+};
 
 void log_set_level(enum log_level level);
 

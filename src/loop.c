@@ -19,7 +19,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "config.h"
 #include "forward.h"
 #include "isolate.h"
 #include "log.h"

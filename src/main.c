@@ -21,7 +21,7 @@
 #include "isolate.h"
 #include "log.h"
 #include "loop.h"
-#include "parse.h"
+#include "signame.h"
 #include "privs.h"
 #include "reap.h"
 #include "reaper.h"

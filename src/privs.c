@@ -1,23 +1,20 @@
 /*
  * privs: ids, groups and capabilities, for the child and for reaper.
  *
- * Owns: reading /etc/passwd and /etc/group (never NSS, so the static build
- * resolves names too), and deciding before fork which steps the child
- * takes and which privilege a profile lacks for them (capabilities
- * themselves: caps.c, on libcap). Never: a library call in the child but
- * plain system call wrappers (and caps_apply_child's): it shares our
- * memory until exec, so the ids change with raw system calls (glibc's
- * set*id wrappers would signal and wait for our threads; the kernel
- * changes the calling process alone, which is what we want). User lookups
- * happen in privs_prepare, before the child.
+ * Owns: deciding before fork which steps the child takes and which
+ * privilege a profile lacks for them (who the user is: account.c;
+ * capabilities themselves: caps.c, on libcap). Never: a library call in
+ * the child but plain system call wrappers (and caps_apply_child's): it
+ * shares our memory until exec, so the ids change with raw system calls
+ * (glibc's set*id wrappers would signal and wait for our threads; the
+ * kernel changes the calling process alone, which is what we want). User
+ * lookups happen in privs_prepare, before the child.
  * Invariant: a child that was asked to drop root cannot get it back;
  * privs_apply_child proves it before exec.
  */
 #include "privs.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,13 +24,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "account.h"
 #include "caps.h"
-#include "cli.h"
+#include "config.h"
+#include "errmsg.h"
 #include "log.h"
-#include "passwd.h"
-
-#define FILE_MAX (1 << 20) /* larger passwd or group files are refused */
-#define GROUPS_MAX 4096
 
 const char *privs_step_name(enum privs_step step)
 {
@@ -51,122 +46,21 @@ const char *privs_step_name(enum privs_step step)
 	return names[step];
 }
 
-static int fail(char *err, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, size, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-/* The whole file as a NUL-terminated string (caller frees); "" when it
- * does not exist, since a numeric id needs no entry. NULL on error. */
-static char *read_text(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? strdup("") : NULL;
-	char *text = malloc(FILE_MAX + 1);
-	size_t len = 0;
-	ssize_t n = 1;
-	while (text != NULL && len < FILE_MAX && n > 0) {
-		n = read(fd, text + len, FILE_MAX - len);
-		if (n < 0 && errno == EINTR)
-			n = 1;
-		else if (n > 0)
-			len += (size_t)n;
-	}
-	int saved = errno;
-	(void)close(fd); /* read-only */
-	if (text == NULL || n < 0) {
-		free(text);
-		errno = saved;
-		return NULL;
-	}
-	text[len] = '\0';
-	return text;
-}
-
-/* Whether HOME should follow --user: when it is unset, or when it is just
- * the home of the user reaper runs as (Docker sets HOME=/root for a root
- * image; keeping it would point the new user at root's home). A HOME set
- * to anything else was chosen by the caller and is left alone. */
-static bool home_is_inherited(const char *passwd)
-{
-	const char *home = getenv("HOME");
-	char uid_text[16];
-	struct passwd_user self;
-
-	if (home == NULL)
-		return true;
-	snprintf(uid_text, sizeof(uid_text), "%u", (unsigned)getuid());
-	return passwd_find_user(passwd, uid_text, &self) == 0 && self.found &&
-	       strcmp(self.home, home) == 0;
-}
-
 /* USER[:GROUP] -> ids, groups and HOME. */
 static int prepare_user(const char *spec, const char *origin, struct privs *p, char *err,
 			size_t size)
 {
-	char user_spec[PASSWD_NAME_MAX], *group_spec = NULL;
-	struct passwd_user user;
+	struct account a;
 
-	if (strlen(spec) >= sizeof(user_spec))
-		return fail(err, size, "%s: '%s' is too long", origin, spec);
-	strcpy(user_spec, spec);
-	char *colon = strchr(user_spec, ':');
-	if (colon != NULL) {
-		*colon = '\0';
-		group_spec = colon + 1;
-	}
-	if (user_spec[0] == '\0' || (group_spec != NULL && group_spec[0] == '\0'))
-		return fail(err, size, "%s: '%s' is not USER[:GROUP]", origin, spec);
-
-	char *passwd = read_text("/etc/passwd");
-	char *group = read_text("/etc/group");
-	int rc = 0;
-	if (passwd == NULL || group == NULL) {
-		rc = fail(err, size, "%s: cannot read %s: %m", origin,
-			  passwd == NULL ? "/etc/passwd" : "/etc/group");
-		goto out;
-	}
-	int e = passwd_find_user(passwd, user_spec, &user);
-	if (e < 0) {
-		rc = fail(err, size, "%s: %s user '%s'", origin,
-			  e == -ENOENT ? "unknown" : e == -ENAMETOOLONG ? "too long an entry for"
-									: "invalid",
-			  user_spec);
-		goto out;
-	}
-	p->uid = user.uid;
-	p->gid = user.gid;
-	if (group_spec != NULL && (e = passwd_find_group(group, group_spec, &p->gid)) < 0) {
-		rc = fail(err, size, "%s: %s group '%s'", origin,
-			  e == -ENOENT ? "unknown" : "invalid", group_spec);
-		goto out;
-	}
-	/* A numeric uid with no entry gets no supplementary groups at all. */
-	p->groups = calloc(GROUPS_MAX, sizeof(gid_t));
-	if (p->groups == NULL) {
-		errno = ENOMEM;
-		rc = fail(err, size, "%s: %m", origin);
-		goto out;
-	}
-	p->group_count = user.found ? passwd_user_groups(group, user.name, p->gid, p->groups,
-							 GROUPS_MAX) : 0;
-	if (p->group_count > GROUPS_MAX)
-		p->group_count = GROUPS_MAX;
-	if (user.home[0] != '\0' && home_is_inherited(passwd) &&
-	    asprintf(&p->home_env, "HOME=%s", user.home) < 0)
-		p->home_env = NULL;
+	if (account_resolve(spec, origin, &a, err, size) < 0)
+		return -1;
+	p->uid = a.uid;
+	p->gid = a.gid;
+	p->groups = a.groups;
+	p->group_count = a.group_count;
+	p->home_env = a.home_env;
 	p->change_ids = true;
-out:
-	free(passwd);
-	free(group);
-	return rc;
+	return 0;
 }
 
 /* "none", "all" or a comma list of capabilities: whatever libcap's
@@ -182,14 +76,14 @@ static int prepare_caps(const char *spec, const char *origin, struct privs *p, c
 		for (const char *s = spec;;) {
 			size_t len = strcspn(s, ",");
 			if (len == 0)
-				return fail(err, size, "%s: '%s' is not a list of capabilities",
+				return errmsg_set(err, size, "%s: '%s' is not a list of capabilities",
 					    origin, spec);
 			int cap = caps_from_name(s, len, count);
 			if (cap == -ERANGE)
-				return fail(err, size, "%s: capability '%.*s' is not known to the "
+				return errmsg_set(err, size, "%s: capability '%.*s' is not known to the "
 					    "running kernel", origin, (int)len, s);
 			if (cap < 0)
-				return fail(err, size, "%s: unknown capability '%.*s'", origin,
+				return errmsg_set(err, size, "%s: unknown capability '%.*s'", origin,
 					    (int)len, s);
 			p->keep |= CAPS_BIT(cap);
 			if (s[len] == '\0')
@@ -221,11 +115,11 @@ static int plan_caps(struct privs *p, const struct caps_now *now, const char *or
 	e = caps_plan(now, p->keep, &p->caps, &cap, &why);
 	if (e == -EPERM) {
 		caps_name(cap, name, sizeof(name));
-		return fail(err, size, "%s: cannot keep '%s': %s", origin, name, reasons[why]);
+		return errmsg_set(err, size, "%s: cannot keep '%s': %s", origin, name, reasons[why]);
 	}
 	if (e < 0) {
 		errno = -e;
-		return fail(err, size, "%s: %m", origin);
+		return errmsg_set(err, size, "%s: %m", origin);
 	}
 	/* The bounding set's entries that could not be dropped (no
 	 * CAP_SETPCAP) are out of the job's reach all the same. */
@@ -234,7 +128,7 @@ static int plan_caps(struct privs *p, const struct caps_now *now, const char *or
 }
 
 /* Whether every id of a is one of b. Quadratic, but both lists are at
- * most GROUPS_MAX long and this runs once, before fork. */
+ * most ACCOUNT_GROUPS_MAX long and this runs once, before fork. */
 static bool ids_within(const gid_t *a, size_t a_count, const gid_t *b, size_t b_count)
 {
 	for (size_t i = 0; i < a_count; i++) {
@@ -310,28 +204,26 @@ void privs_plan_ids(const struct privs_ids *now, struct privs *p)
 }
 
 /* Read the ids reaper runs with (the child inherits them) and plan which
- * of --user's steps the child needs. 0, or -1 with errno. */
+ * of --user's steps the child needs. 0 or -errno. */
 static int plan_ids(struct privs *p, const struct caps_now *caps)
 {
 	struct privs_ids now = {.effective = caps->effective, .permitted = caps->permitted};
 	int count = getgroups(0, NULL);
-	gid_t *groups = count >= 0 ? calloc((size_t)count + 1, sizeof(gid_t)) : NULL;
-
+	if (count < 0)
+		return -errno;
+	gid_t *groups = calloc((size_t)count + 1, sizeof(gid_t));
 	if (groups == NULL)
-		return -1;
+		return -ENOMEM;
 	count = getgroups(count, groups);
-	if (count < 0 || getresuid(&now.uid[0], &now.uid[1], &now.uid[2]) < 0 ||
-	    getresgid(&now.gid[0], &now.gid[1], &now.gid[2]) < 0) {
-		int saved = errno;
-		free(groups);
-		errno = saved;
-		return -1;
+	int e = count < 0 || getresuid(&now.uid[0], &now.uid[1], &now.uid[2]) < 0 ||
+			getresgid(&now.gid[0], &now.gid[1], &now.gid[2]) < 0 ? -errno : 0;
+	if (e == 0) {
+		now.groups = groups;
+		now.group_count = (size_t)count;
+		privs_plan_ids(&now, p);
 	}
-	now.groups = groups;
-	now.group_count = (size_t)count;
-	privs_plan_ids(&now, p);
 	free(groups);
-	return 0;
+	return e;
 }
 
 /* The privilege a --user step needs and reaper lacks, as one line. */
@@ -340,7 +232,7 @@ static int fail_needs(const struct privs *p, const char *origin, char *err, size
 	char name[32];
 
 	caps_name(p->steps.need_cap, name, sizeof(name));
-	return fail(err, size, "%s: cannot %s: reaper does not hold %s", origin,
+	return errmsg_set(err, size, "%s: cannot %s: reaper does not hold %s", origin,
 		    privs_step_name((enum privs_step)p->steps.need_step), name);
 }
 
@@ -362,15 +254,17 @@ int privs_prepare(const struct config *cfg, bool has_tty, struct privs *p, char 
 		return 0;
 	if ((e = caps_read_own(&now)) < 0) {
 		errno = -e;
-		return fail(err, err_size, "%s: cannot read our capabilities: %m",
+		return errmsg_set(err, err_size, "%s: cannot read our capabilities: %m",
 			    p->set_caps ? cfg->caps_origin : cfg->user_origin);
 	}
 	if (p->set_caps && plan_caps(p, &now, cfg->caps_origin, err, err_size) < 0)
 		return -1;
 	/* After the caps: whether the old ids must be proven gone depends on
 	 * whether CAP_SETUID/CAP_SETGID are kept. */
-	if (p->change_ids && plan_ids(p, &now) < 0)
-		return fail(err, err_size, "%s: cannot read our own ids: %m", cfg->user_origin);
+	if (p->change_ids && (e = plan_ids(p, &now)) < 0) {
+		errno = -e;
+		return errmsg_set(err, err_size, "%s: cannot read our own ids: %m", cfg->user_origin);
+	}
 	if (p->change_ids && p->steps.need_cap >= 0)
 		return fail_needs(p, cfg->user_origin, err, err_size);
 	/* A child that drops privileges must not share our controlling

@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "config.h"
 #include "log.h"
 #include "reaper.h"
 #include "tell.h"

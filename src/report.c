@@ -10,10 +10,10 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "cli.h"
+#include "config.h"
 #include "clock.h"
 #include "log.h"
-#include "parse.h"
+#include "signame.h"
 #include "reaper.h"
 #include "tell.h"
 

@@ -16,11 +16,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cli.h"
+#include "config.h"
+#include "duration.h"
 #include "parse.h"
-
-/* A setter: parse value into cfg; 0 or -errno. */
-typedef int setter_fn(struct config *cfg, const char *value);
+#include "signame.h"
 
 static int set_flag(bool *flag, const char *value)
 {
@@ -35,9 +34,6 @@ static int set_text(const char **field, const char *value)
 	*field = value;
 	return 0;
 }
-
-/* An explainer: why value was refused, or false (see settings.h). */
-typedef bool explain_fn(const char *value, char *why, size_t size);
 
 #define ITEM_MAX 64
 
@@ -57,7 +53,7 @@ static int next_item(const char **rest, char item[ITEM_MAX])
 }
 
 /* Apply a comma-separated list through a one-value setter. */
-static int set_each(setter_fn *set, struct config *cfg, const char *list)
+int settings_set_each(setting_fn *set, struct config *cfg, const char *list)
 {
 	char item[ITEM_MAX];
 
@@ -72,7 +68,7 @@ static int set_each(setter_fn *set, struct config *cfg, const char *list)
 }
 
 /* The first reason one item of a list gives. */
-static bool explain_each(explain_fn *explain, const char *list, char *why, size_t size)
+bool settings_explain_each(explain_fn *explain, const char *list, char *why, size_t size)
 {
 	char item[ITEM_MAX];
 
@@ -94,7 +90,7 @@ static int choose(const char *value, const char *const names[], size_t count)
 	return -EINVAL;
 }
 
-static int set_forward(struct config *cfg, const char *value)
+int set_forward(struct config *cfg, const char *value)
 {
 	static const char *const names[] = {
 		[FWD_GROUP] = "group", [FWD_CHILD] = "child", [FWD_TREE] = "tree",
@@ -107,7 +103,7 @@ static int set_forward(struct config *cfg, const char *value)
 	return 0;
 }
 
-static int set_orphans(struct config *cfg, const char *value)
+int set_orphans(struct config *cfg, const char *value)
 {
 	static const char *const names[] = {
 		[ORPHANS_TERMINATE] = "terminate", [ORPHANS_WAIT] = "wait", [ORPHANS_LEAVE] = "leave",
@@ -120,17 +116,17 @@ static int set_orphans(struct config *cfg, const char *value)
 	return 0;
 }
 
-static int set_grace(struct config *cfg, const char *value)
+int set_grace(struct config *cfg, const char *value)
 {
 	return parse_duration_ms(value, &cfg->grace_ms);
 }
 
-static int set_timeout(struct config *cfg, const char *value)
+int set_timeout(struct config *cfg, const char *value)
 {
 	return parse_duration_ms(value, &cfg->timeout_ms);
 }
 
-static int set_kill_after(struct config *cfg, const char *value)
+int set_kill_after(struct config *cfg, const char *value)
 {
 	int err = parse_duration_ms(value, &cfg->kill_after_ms);
 
@@ -139,13 +135,13 @@ static int set_kill_after(struct config *cfg, const char *value)
 	return err;
 }
 
-static int set_stop_signal(struct config *cfg, const char *value)
+int set_stop_signal(struct config *cfg, const char *value)
 {
 	return parse_signal(value, false, &cfg->stop_signo);
 }
 
 /* "none" or 0 turns it off, also where it would default to KILL. */
-static int set_child_pdeathsig(struct config *cfg, const char *value)
+int set_child_pdeathsig(struct config *cfg, const char *value)
 {
 	if (strcasecmp(value, "none") == 0) {
 		cfg->child_pdeathsig = 0;
@@ -154,30 +150,30 @@ static int set_child_pdeathsig(struct config *cfg, const char *value)
 	return parse_signal(value, true, &cfg->child_pdeathsig);
 }
 
-static int set_isolate(struct config *cfg, const char *value)
+int set_isolate(struct config *cfg, const char *value)
 {
 	return set_flag(&cfg->isolate, value);
 }
 
 /* Checked when privileges are prepared (privs.c), where the passwd and
  * group files and the capability names are: here only emptiness. */
-static int set_user(struct config *cfg, const char *value)
+int set_user(struct config *cfg, const char *value)
 {
 	return set_text(&cfg->user_spec, value);
 }
 
-static int set_caps(struct config *cfg, const char *value)
+int set_caps(struct config *cfg, const char *value)
 {
 	return set_text(&cfg->caps_spec, value);
 }
 
-static int set_no_new_privs(struct config *cfg, const char *value)
+int set_no_new_privs(struct config *cfg, const char *value)
 {
 	return set_flag(&cfg->no_new_privs, value);
 }
 
 /* Insert in time order; equal times keep the order given. */
-static int set_send(struct config *cfg, const char *value)
+int set_send(struct config *cfg, const char *value)
 {
 	int signo;
 	uint64_t at_ms;
@@ -194,18 +190,13 @@ static int set_send(struct config *cfg, const char *value)
 	return 0;
 }
 
-static int set_send_list(struct config *cfg, const char *value)
-{
-	return set_each(set_send, cfg, value);
-}
-
-static int set_trace(struct config *cfg, const char *value)
+int set_trace(struct config *cfg, const char *value)
 {
 	return set_flag(&cfg->trace, value);
 }
 
 /* A trace file implies --trace. */
-static int set_trace_file(struct config *cfg, const char *value)
+int set_trace_file(struct config *cfg, const char *value)
 {
 	int err = set_text(&cfg->trace_file, value);
 
@@ -214,12 +205,12 @@ static int set_trace_file(struct config *cfg, const char *value)
 	return err;
 }
 
-static int set_report(struct config *cfg, const char *value)
+int set_report(struct config *cfg, const char *value)
 {
 	return set_flag(&cfg->report, value);
 }
 
-static int set_single_child(struct config *cfg, const char *value)
+int set_single_child(struct config *cfg, const char *value)
 {
 	bool on;
 	int err = parse_bool(value, &on);
@@ -229,7 +220,7 @@ static int set_single_child(struct config *cfg, const char *value)
 	return err;
 }
 
-static int set_rewrite(struct config *cfg, const char *value)
+int set_rewrite(struct config *cfg, const char *value)
 {
 	int from, to;
 	int err = parse_rewrite(value, &from, &to);
@@ -239,7 +230,7 @@ static int set_rewrite(struct config *cfg, const char *value)
 	return err;
 }
 
-static int set_expect_exit(struct config *cfg, const char *value)
+int set_expect_exit(struct config *cfg, const char *value)
 {
 	int code;
 	int err = parse_exit_code(value, &code);
@@ -249,19 +240,19 @@ static int set_expect_exit(struct config *cfg, const char *value)
 	return err;
 }
 
-static int set_warn_reap(struct config *cfg, const char *value)
+int set_warn_reap(struct config *cfg, const char *value)
 {
 	return set_flag(&cfg->warn_reap, value);
 }
 
-static int set_pause(struct config *cfg, const char *value)
+int set_pause(struct config *cfg, const char *value)
 {
 	return set_flag(&cfg->pause, value);
 }
 
 /* REAPER_VERBOSE counts like -v: 1 (or yes) is -v, 2 is -vv; 3 is
  * accepted like -vvv and means the same as 2. */
-static int set_verbose(struct config *cfg, const char *value)
+int set_verbose(struct config *cfg, const char *value)
 {
 	unsigned long count;
 	bool on;
@@ -277,7 +268,7 @@ static int set_verbose(struct config *cfg, const char *value)
 	return err;
 }
 
-static int set_quiet(struct config *cfg, const char *value)
+int set_quiet(struct config *cfg, const char *value)
 {
 	bool on;
 	int err = parse_bool(value, &on);
@@ -287,7 +278,7 @@ static int set_quiet(struct config *cfg, const char *value)
 	return err;
 }
 
-static int set_parent_death_signal(struct config *cfg, const char *value)
+int set_parent_death_signal(struct config *cfg, const char *value)
 {
 	return parse_signal(value, false, &cfg->parent_death_signo);
 }
@@ -301,7 +292,7 @@ static int set_parent_death_signal(struct config *cfg, const char *value)
  * is ours, clamped, and a negative one is DEBUG, as it is everything to
  * tini. A value tini runs with must not stop reaper.
  */
-static int set_tini_verbosity(struct config *cfg, const char *value)
+int set_tini_verbosity(struct config *cfg, const char *value)
 {
 	long level = parse_leading_long(value);
 
@@ -310,7 +301,7 @@ static int set_tini_verbosity(struct config *cfg, const char *value)
 }
 
 /* dumb-init turns its debug output on for DUMB_INIT_DEBUG=1 exactly. */
-static int set_dumb_init_debug(struct config *cfg, const char *value)
+int set_dumb_init_debug(struct config *cfg, const char *value)
 {
 	if (strcmp(value, "1") == 0)
 		cfg->verbosity = LOG_DEBUG;
@@ -319,7 +310,7 @@ static int set_dumb_init_debug(struct config *cfg, const char *value)
 
 /* catatonit logs at its debug level when CATATONIT_DEBUG is set at all,
  * to any value, empty included. */
-static int set_catatonit_debug(struct config *cfg, const char *value)
+int set_catatonit_debug(struct config *cfg, const char *value)
 {
 	(void)value;
 	cfg->verbosity = LOG_DEBUG;
@@ -327,7 +318,7 @@ static int set_catatonit_debug(struct config *cfg, const char *value)
 }
 
 /* tini checks only that TINI_KILL_PROCESS_GROUP is set. */
-static int set_group_if_present(struct config *cfg, const char *value)
+int set_group_if_present(struct config *cfg, const char *value)
 {
 	(void)value;
 	cfg->forward = FWD_GROUP;
@@ -335,179 +326,28 @@ static int set_group_if_present(struct config *cfg, const char *value)
 }
 
 /* dumb-init: DUMB_INIT_SETSID=0 means signals go to the child alone. */
-static int set_dumb_init_setsid(struct config *cfg, const char *value)
+int set_dumb_init_setsid(struct config *cfg, const char *value)
 {
 	if (strcmp(value, "0") == 0)
 		cfg->forward = FWD_CHILD;
 	return 0;
 }
 
-/* TINI_SUBREAPER: reaper is a subreaper whenever it is not PID 1. */
-static int accept_anything(struct config *cfg, const char *value)
+/* -s, --subreaper and TINI_SUBREAPER (tini): accepted, and nothing to
+ * do, since reaper is a subreaper whenever it is not PID 1. */
+int set_subreaper(struct config *cfg, const char *value)
 {
 	(void)cfg;
 	(void)value;
 	return 0;
 }
 
-static int set_rewrite_list(struct config *cfg, const char *value)
+bool explain_signal(const char *value, char *why, size_t size)
 {
-	return set_each(set_rewrite, cfg, value);
+	return signal_explain(value, false, why, size);
 }
 
-static int set_expect_exit_list(struct config *cfg, const char *value)
+bool explain_signal_or_zero(const char *value, char *why, size_t size)
 {
-	return set_each(set_expect_exit, cfg, value);
-}
-
-/* Why text names no signal (with allow_zero, "0" is one), or false. An
- * empty text is left to expected. */
-static bool explain_signal_text(const char *text, bool allow_zero, char *why, size_t size)
-{
-	int signo;
-	int err = parse_signal(text, allow_zero, &signo);
-
-	if (err == 0 || *text == '\0')
-		return false;
-	if (err == -ERANGE)
-		snprintf(why, size, "signals are numbered 1 to %d", SIGRTMAX);
-	else
-		snprintf(why, size, "unknown signal '%s'", text);
-	return true;
-}
-
-static bool explain_signal(const char *value, char *why, size_t size)
-{
-	return explain_signal_text(value, false, why, size);
-}
-
-static bool explain_signal_or_zero(const char *value, char *why, size_t size)
-{
-	return explain_signal_text(value, true, why, size);
-}
-
-/* text's part before end (a separator in it) into buf; false when it
- * does not fit, and expected speaks. */
-static bool cut(const char *text, const char *end, char *buf, size_t size)
-{
-	size_t len = (size_t)(end - text);
-
-	if (len >= size)
-		return false;
-	memcpy(buf, text, len);
-	buf[len] = '\0';
-	return true;
-}
-
-/* SIG@DURATION: the signal's reason; a bad duration is expected's. */
-static bool explain_send(const char *value, char *why, size_t size)
-{
-	char sig[ITEM_MAX];
-	const char *at = strrchr(value, '@');
-
-	return at != NULL && cut(value, at, sig, sizeof(sig)) &&
-	       explain_signal_text(sig, false, why, size);
-}
-
-static bool explain_send_list(const char *value, char *why, size_t size)
-{
-	return explain_each(explain_send, value, why, size);
-}
-
-/* FROM:TO: FROM first, as a name and then as something reaper can
- * forward at all (KILL, STOP, CHLD), then TO. No colon is expected's. */
-static bool explain_rewrite(const char *value, char *why, size_t size)
-{
-	char source[ITEM_MAX];
-	const char *colon = strchr(value, ':');
-	int from;
-
-	if (colon == NULL || !cut(value, colon, source, sizeof(source)))
-		return false;
-	if (explain_signal_text(source, false, why, size))
-		return true;
-	const char *reason = parse_signal(source, false, &from) == 0
-				     ? signal_unforwardable_reason(from) : NULL;
-	if (reason != NULL) {
-		snprintf(why, size, "%s", reason);
-		return true;
-	}
-	return explain_signal_text(colon + 1, true, why, size);
-}
-
-static bool explain_rewrite_list(const char *value, char *why, size_t size)
-{
-	return explain_each(explain_rewrite, value, why, size);
-}
-
-#define FORWARD_VALUES "group, child or tree"
-#define ORPHANS_VALUES "terminate, wait or leave"
-#define DURATION_VALUES "a duration such as 250ms, 10s, 1.5s, 2m, 1h"
-#define SEND_VALUES "SIG@DURATION, at most 32"
-
-static const struct setting env_settings[] = {
-	/* Compatibility variables first, so REAPER_* override them. */
-	{0, "TINI_SUBREAPER", accept_anything, "", NULL},
-	{0, "TINI_VERBOSITY", set_tini_verbosity, "", NULL},
-	{0, "TINI_KILL_PROCESS_GROUP", set_group_if_present, "", NULL},
-	{0, "DUMB_INIT_SETSID", set_dumb_init_setsid, "", NULL},
-	{0, "DUMB_INIT_DEBUG", set_dumb_init_debug, "", NULL},
-	{0, "CATATONIT_DEBUG", set_catatonit_debug, "", NULL},
-	{0, "REAPER_FORWARD", set_forward, FORWARD_VALUES, NULL},
-	{0, "REAPER_SINGLE_CHILD", set_single_child, "a boolean", NULL},
-	{0, "REAPER_REWRITE", set_rewrite_list, "SIG:SIG[,SIG:SIG...]", explain_rewrite_list},
-	{0, "REAPER_EXPECT_EXIT", set_expect_exit_list, "N[,N...] with N 0 to 255", NULL},
-	{0, "REAPER_WARN_REAP", set_warn_reap, "a boolean", NULL},
-	{0, "REAPER_VERBOSE", set_verbose, "0 to 3 or a boolean", NULL},
-	{0, "REAPER_QUIET", set_quiet, "a boolean", NULL},
-	{0, "REAPER_PAUSE", set_pause, "a boolean", NULL},
-	{0, "REAPER_PARENT_DEATH_SIGNAL", set_parent_death_signal, "a signal", explain_signal},
-	{0, "REAPER_ORPHANS", set_orphans, ORPHANS_VALUES, NULL},
-	{0, "REAPER_GRACE", set_grace, DURATION_VALUES, NULL},
-	{0, "REAPER_TIMEOUT", set_timeout, DURATION_VALUES, NULL},
-	{0, "REAPER_KILL_AFTER", set_kill_after, DURATION_VALUES, NULL},
-	{0, "REAPER_STOP_SIGNAL", set_stop_signal, "a signal", explain_signal},
-	{0, "REAPER_CHILD_PDEATHSIG", set_child_pdeathsig, "a signal or none",
-	 explain_signal_or_zero},
-	{0, "REAPER_ISOLATE", set_isolate, "a boolean", NULL},
-	{0, "REAPER_USER", set_user, "USER[:GROUP]", NULL},
-	{0, "REAPER_CAPS", set_caps, "none or a list of capabilities", NULL},
-	{0, "REAPER_NO_NEW_PRIVS", set_no_new_privs, "a boolean", NULL},
-	{0, "REAPER_TRACE", set_trace, "a boolean", NULL},
-	{0, "REAPER_TRACE_FILE", set_trace_file, "a file name", NULL},
-	{0, "REAPER_REPORT", set_report, "a boolean", NULL},
-	{0, "REAPER_SEND", set_send_list, SEND_VALUES "[,...]", explain_send_list},
-};
-
-/* The value-taking options: setter and how to describe a good value. */
-static const struct setting option_settings[] = {
-	{OPT_FORWARD, "--forward", set_forward, FORWARD_VALUES, NULL},
-	{OPT_ORPHANS, "--orphans", set_orphans, ORPHANS_VALUES, NULL},
-	{OPT_GRACE, "--grace", set_grace, DURATION_VALUES, NULL},
-	{'t', "--timeout", set_timeout, DURATION_VALUES, NULL},
-	{'k', "--kill-after", set_kill_after, DURATION_VALUES, NULL},
-	{OPT_STOP_SIGNAL, "--stop-signal", set_stop_signal, "a signal", explain_signal},
-	{OPT_CHILD_PDEATHSIG, "--child-pdeathsig", set_child_pdeathsig, "a signal or none",
-	 explain_signal_or_zero},
-	{'u', "--user", set_user, "USER[:GROUP]", NULL},
-	{OPT_CAPS, "--caps", set_caps, "none or a list of capabilities", NULL},
-	{OPT_TRACE_FILE, "--trace-file", set_trace_file, "a file name", NULL},
-	{OPT_SEND, "--send", set_send, SEND_VALUES, explain_send},
-	{'r', "--rewrite", set_rewrite, "SIG:SIG, SIG:0 drops", explain_rewrite},
-	{'e', "--expect-exit", set_expect_exit, "an exit code 0 to 255", NULL},
-	{'p', "--parent-death-signal", set_parent_death_signal, "a signal", explain_signal},
-};
-
-const struct setting *settings_environment(size_t *count)
-{
-	*count = sizeof(env_settings) / sizeof(env_settings[0]);
-	return env_settings;
-}
-
-const struct setting *settings_option(int key)
-{
-	for (size_t i = 0; i < sizeof(option_settings) / sizeof(option_settings[0]); i++)
-		if (option_settings[i].key == key)
-			return &option_settings[i];
-	return NULL;
+	return signal_explain(value, true, why, size);
 }

@@ -20,7 +20,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "config.h"
 #include "clock.h"
 #include "descendants.h"
 #include "forward.h"

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cli.h"
+#include "config.h"
 
 struct config;
 struct delivered;

@@ -19,11 +19,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "config.h"
 #include "execplan.h"
 #include "log.h"
 #include "privs.h"
 #include "reaper.h"
+#include "sysio.h"
 
 /* What the child reports when it cannot exec: the step and its errno. */
 enum spawn_step {
@@ -135,13 +136,10 @@ static _Noreturn void child_run(const struct child_ctx *c)
 /* Read the child's report: 0 bytes means exec succeeded. */
 static int read_report(int fd, struct spawn_report *report)
 {
-	ssize_t n;
+	ssize_t n = sysio_read(fd, report, sizeof(*report));
 
-	do
-		n = read(fd, report, sizeof(*report));
-	while (n < 0 && errno == EINTR);
 	if (n < 0)
-		return -errno;
+		return (int)n;
 	return n == (ssize_t)sizeof(*report) ? 1 : 0;
 }
 
@@ -162,27 +160,26 @@ static pid_t launch_forked(struct child_ctx *c, struct spawn_report *report, int
 		c->report_fd = pipe_fds[1];
 		child_run(c);
 	}
-	int saved = errno;
-	if (pipe_fds[1] >= 0)
-		(void)close(pipe_fds[1]);
+	sysio_close(pipe_fds[1]); /* keeps fork's errno */
+	if (pid < 0) {
+		sysio_close(pipe_fds[0]);
+		return -1;
+	}
 	/* Also here, so a signal sent to the group right after start is never
 	 * lost; EACCES means the child has exec'd and set it already. Not for
 	 * a new session: setsid() fails in a process-group leader (a signal
 	 * sent meanwhile reaches the child alone, through the ESRCH fallback).
 	 * The vfork-style child has set it by the time we run again. */
-	if (pid > 0 && !c->privs->new_session && setpgid(pid, pid) < 0 && errno != EACCES &&
-	    errno != ESRCH)
+	if (!c->privs->new_session && setpgid(pid, pid) < 0 && errno != EACCES && errno != ESRCH)
 		log_msg(LOG_WARN, "setpgid(%d): %m", (int)pid);
-	if (pid > 0 && pipe_fds[0] >= 0) {
+	if (pipe_fds[0] >= 0) {
 		*got = read_report(pipe_fds[0], report);
 		if (*got < 0) {
 			errno = -*got;
 			log_msg(LOG_WARN, "reading the exec report: %m");
 		}
 	}
-	if (pipe_fds[0] >= 0)
-		(void)close(pipe_fds[0]);
-	errno = saved;
+	sysio_close(pipe_fds[0]);
 	return pid;
 }
 
@@ -239,6 +236,15 @@ static pid_t launch(struct child_ctx *c, struct spawn_report *report, int *got, 
 #endif
 }
 
+const char *spawn_not_found_hint(const char *name, int err)
+{
+	if (err != ENOENT || name == NULL || name[0] != '-')
+		return "";
+	return " (an option after the image name is the command: give reaper's options as"
+	       " REAPER_* variables, or run docker with --entrypoint /sbin/reaper IMAGE"
+	       " OPTIONS -- COMMAND)";
+}
+
 static int report_failure(struct reaper *r, const struct spawn_report *report,
 			  const char *why)
 {
@@ -253,11 +259,11 @@ static int report_failure(struct reaper *r, const struct spawn_report *report,
 	const char *name = r->cfg->argv[0];
 	int status;
 
-	while (waitpid(r->job.child_pid, &status, 0) < 0 && errno == EINTR)
-		;
+	(void)sysio_waitpid(r->job.child_pid, &status, 0); /* only to reap it: it cannot run */
 	if (report->step == STEP_EXEC) {
 		errno = report->err;
-		log_msg(LOG_ERROR, "cannot run '%s': %s%s%m", name, why, why[0] != '\0' ? ": " : "");
+		log_msg(LOG_ERROR, "cannot run '%s': %s%s%m%s", name, why, why[0] != '\0' ? ": " : "",
+			spawn_not_found_hint(name, report->err));
 		return report->err == ENOENT ? 127 : 126;
 	}
 	errno = report->err;

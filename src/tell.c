@@ -28,11 +28,12 @@
 #include <stdio.h>
 #include <sys/wait.h>
 
-#include "cli.h"
+#include "config.h"
 #include "clock.h"
 #include "forward.h"
 #include "log.h"
-#include "parse.h"
+#include "duration.h"
+#include "signame.h"
 #include "reap.h"
 #include "reaper.h"
 #include "report.h"

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "config.h"
 #include "clock.h"
 #include "log.h"
 

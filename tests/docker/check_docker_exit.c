@@ -4,7 +4,9 @@
  *
  * 1. `docker run` returns reaper's exit code, which is the app's: 0 and 7
  *    as they are, a death by TERM or KILL as 128+S, a missing command 127
- *    and one that cannot be executed 126, each with reaper's one line.
+ *    and one that cannot be executed 126, each with reaper's one line;
+ *    `docker run IMAGE --help` (the ENTRYPOINT's "--" makes --help the
+ *    command) 127 with a hint about REAPER_* and --entrypoint.
  * 2. `docker stop` of an app that handles TERM: the app sees TERM, the
  *    container ends with the app's code, well under Docker's 10 s. For
  *    contrast (printed, not asserted) the same app without reaper: as PID
@@ -32,6 +34,9 @@ static const struct {
 	{ "killed by KILL", { "sh", "-c", "kill -KILL $$", NULL }, 137, NULL },
 	{ "missing command", { "/nonexistent", NULL }, 127, "reaper: cannot run '/nonexistent'" },
 	{ "not executable", { "/etc/passwd", NULL }, 126, "reaper: cannot run '/etc/passwd'" },
+	/* An option after the image name is the command (issue 18): the
+	 * line says how to give options (REAPER_*, --entrypoint). */
+	{ "option as command", { "--help", NULL }, 127, "No such file or directory (an option after" },
 };
 
 START_TEST(test_exit_codes)

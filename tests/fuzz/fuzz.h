@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 	} while (0)
 
 static void fuzz_fail(const char *file, int line, const char *what)
-	__attribute__((noreturn, unused));
+	__attribute__((__noreturn__, unused)); /* <stdnoreturn.h> may define noreturn */
 
 static void fuzz_fail(const char *file, int line, const char *what)
 {

@@ -24,8 +24,9 @@
 #include <stdbool.h>
 
 #include "cli.h"
+#include "duration.h"
 #include "fuzz.h"
-#include "parse.h"
+#include "signame.h"
 
 #define MAX_ENTRIES 64
 #define ENV_MARK 1

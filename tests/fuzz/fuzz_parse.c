@@ -1,6 +1,6 @@
 /*
- * fuzz_parse: libFuzzer target over the value parsers of src/parse.h, the
- * ones every option and REAPER_* variable goes through: parse_signal,
+ * fuzz_parse: libFuzzer target over the value parsers (src/parse.h,
+ * signame.h, duration.h), the ones every option and REAPER_* variable goes through: parse_signal,
  * parse_rewrite, parse_duration_ms (and format_duration), parse_send,
  * parse_exit_code, parse_bool, parse_uint, parse_leading_long, signal_name
  * and signal_unforwardable_reason.
@@ -19,7 +19,9 @@
 #include <strings.h>
 
 #include "fuzz.h"
+#include "duration.h"
 #include "parse.h"
+#include "signame.h"
 
 #define SENTINEL_INT (-77)
 #define SENTINEL_U64 UINT64_C(0xa5a5a5a5a5a5a5a5)

@@ -17,7 +17,9 @@
  * each kind. A refused signal says why ("KILL cannot be caught, ...",
  * "unknown signal 'FOO'"); the fault signals a process may send are
  * accepted by --rewrite. An unknown REAPER_* variable is one warning line
- * (-q silences it), and an empty command is 127 with one line, as env(1).
+ * (-q silences it), and an empty command is 127 with one line, as env(1);
+ * a missing command that starts with '-' (an option after the image name)
+ * is 127 with one line that says how to give options in a container.
  *
  * Last, --isolate where a PID namespace cannot be made (an unprivileged
  * user, through setpriv): 125 and a line that says what to do.
@@ -301,6 +303,26 @@ START_TEST(test_empty_command)
 }
 END_TEST
 
+/* reaper -- --help, as `docker run IMAGE --help` makes it through the
+ * ENTRYPOINT's "--": still 127 and one line, which says how to give
+ * reaper options in a container (issue 18). A missing command that is not
+ * an option gets no hint (test_empty_command, check_exit). */
+START_TEST(test_option_as_command)
+{
+	char *argv[] = { (char *)reaper_path(), "--", "--help", NULL };
+	struct run r;
+	run_start(&r, RUN_HOST, argv, NULL);
+	int got = run_wait(&r, EXIT_MS);
+	ck_assert_msg(got == 127, "exit %d; stderr: %s", got, r.err);
+	ck_assert_msg(r.out_len == 0, "stdout: %s", r.out);
+	const char *line = "reaper: cannot run '--help': No such file or directory (";
+	ck_assert_msg(strncmp(r.err, line, strlen(line)) == 0, "stderr: %s", r.err);
+	ck_assert_msg(strchr(r.err, '\n') == r.err + r.err_len - 1, "not one line: %s", r.err);
+	ck_assert_msg(strstr(r.err, "REAPER_") != NULL && strstr(r.err, "--entrypoint") != NULL,
+		      "no hint: %s", r.err);
+}
+END_TEST
+
 /* setpriv(1) from PATH into path; false if there is none. */
 static bool find_setpriv(char *path, size_t size)
 {
@@ -354,6 +376,7 @@ Suite *test_suite(void)
 	tcase_add_loop_test(tc, test_reason, 0, (int)(sizeof reasons / sizeof reasons[0]));
 	tcase_add_test(tc, test_unknown_variable);
 	tcase_add_test(tc, test_empty_command);
+	tcase_add_test(tc, test_option_as_command);
 	tcase_add_test(tc, test_isolate_without_privilege);
 	suite_add_tcase(s, tc);
 	return s;

@@ -1,5 +1,5 @@
 /*
- * check_duration: parse_duration_ms and format_duration of src/parse.h.
+ * check_duration: parse_duration_ms and format_duration of src/duration.h.
  * Units ms, s, m, h, or none for seconds; a fraction is cut to whole
  * milliseconds; at most DURATION_MAX_MS (-ERANGE beyond), negatives and
  * anything malformed -EINVAL, the output untouched on failure. What
@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "parse.h"
+#include "duration.h"
 #include "unit_util.h"
 
 #define SENTINEL ((uint64_t)0xdeadbeefcafeULL)

@@ -1,7 +1,7 @@
 /*
- * check_parse: the pure parsers of src/parse.h. Signal names and numbers
- * (real-time ones relative to SIGRTMIN/SIGRTMAX, which glibc decides at run
- * time), signal_name and its round trip, which signals are forwarded,
+ * check_parse: the pure parsers of src/parse.h and src/signame.h. Signal
+ * names and numbers (real-time ones relative to SIGRTMIN/SIGRTMAX, which
+ * glibc decides at run time), signal_name and its round trip, which signals are forwarded,
  * SIG:SIG rewrite rules, exit codes, booleans, bounded counts and the
  * case-blind prefix and word tests.
  *
@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "parse.h"
+#include "signame.h"
 #include "unit_util.h"
 
 #define SENTINEL (-4242)
