@@ -23,21 +23,6 @@ bool forward_is_terminating(const struct config *cfg, int signo)
 	       signo == cfg->stop_signo;
 }
 
-bool forward_accepts(int signo, int32_t code)
-{
-	switch (signo) {
-	case SIGSEGV:
-	case SIGBUS:
-	case SIGILL:
-	case SIGFPE:
-	case SIGTRAP:
-	case SIGSYS:
-		return code <= 0; /* SI_USER 0, SI_QUEUE, SI_TKILL... are negative */
-	default:
-		return true;
-	}
-}
-
 struct forward_route forward_route(const struct config *cfg, int signo, bool rewrite,
 				   bool child_alive, bool has_pidfd, bool self_is_init)
 {

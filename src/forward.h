@@ -64,13 +64,6 @@ struct forwarding {
  * stop and the SIGCONT that follows a stop signal to a stopped job. Pure. */
 bool forward_is_terminating(const struct config *cfg, int signo);
 
-/* Whether a signal read with si_code code is for the job. A fault signal
- * (SEGV, BUS, ILL, FPE, TRAP, SYS) with code <= 0 was sent by a process
- * (kill, sigqueue, tgkill): a request like any other. With code > 0 the
- * kernel reports something about reaper itself (BUS_MCEERR_AO): not the
- * job's. Every other signal is for the job. Pure. */
-bool forward_accepts(int signo, int32_t code);
-
 /* Where signo goes: rewritten by cfg's table (when rewrite), to cfg's
  * --forward target while the main child is alive, to every descendant
  * after; through the child's pidfd when it has one, by broadcast when

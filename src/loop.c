@@ -42,12 +42,25 @@ enum { POLL_SIGNALS, POLL_TIMER, POLL_CONTROL, POLL_COUNT };
 
 enum loop_input loop_classify(int signo, int32_t code, pid_t sender, pid_t self)
 {
-	if (signo == SIGCHLD)
+	switch (signo) {
+	case SIGCHLD:
 		return LOOP_CHILDREN;
-	/* A SIGPIPE our own log write raised is ours, not the job's. */
-	if (signo == SIGPIPE && sender == self)
-		return LOOP_OWN_PIPE;
-	return forward_accepts(signo, code) ? LOOP_FOR_JOB : LOOP_OWN_FAULT;
+	case SIGPIPE: /* one our own log write raised is ours, not the job's */
+		return sender == self ? LOOP_OWN_PIPE : LOOP_FOR_JOB;
+	case SIGSEGV:
+	case SIGBUS:
+	case SIGILL:
+	case SIGFPE:
+	case SIGTRAP:
+	case SIGSYS:
+		/* Sent by a process (kill, sigqueue, tgkill: SI_USER is 0,
+		 * SI_QUEUE, SI_TKILL... are negative): a request like any
+		 * other. With a code > 0 the kernel reports something about
+		 * reaper itself (BUS_MCEERR_AO): not the job's. */
+		return code <= 0 ? LOOP_FOR_JOB : LOOP_OWN_FAULT;
+	default:
+		return LOOP_FOR_JOB;
+	}
 }
 
 bool loop_pause_ends(int signo)

@@ -27,7 +27,9 @@ struct loop_wait {
 };
 
 /* What signo (with si_code code, from sender) is to reaper, which is
- * self. Pure. */
+ * self. A fault signal (SEGV, BUS, ILL, FPE, TRAP, SYS) with code <= 0 was
+ * sent by a process: the job's, like any other; with code > 0 the kernel
+ * raised it about reaper itself. Pure. */
 enum loop_input loop_classify(int signo, int32_t code, pid_t sender, pid_t self);
 
 /* Whether signo ends a --pause run: TERM and INT. Pure. */

@@ -5,17 +5,10 @@
  *   end (TERM, INT, HUP, QUIT, and --stop-signal), behind --kill-after,
  *   --report and the SIGCONT that follows them to a stopped job. TSTP and
  *   CONT are not on it, so job control gets no extra CONT.
- * - forward_accepts: a fault signal (SEGV, BUS, ILL, FPE, TRAP, SYS) that
- *   a process sent (si_code <= 0: SI_USER, SI_QUEUE, SI_TKILL) is
- *   forwarded; one the kernel raised about reaper (si_code > 0) is not.
- *   Any other signal is forwarded whatever its code.
  * - forward_route (issue 17): where a signal goes, given --forward, whether
  *   the main child is alive, whether it has a pidfd, whether reaper is a
  *   namespace's init, and the rewrite table.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* TRAP_BRKPT */
-#endif
 #include <check.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -61,36 +54,6 @@ START_TEST(test_is_terminating_realtime)
 	ck_assert(forward_is_terminating(&cfg, SIGRTMIN + 3));
 	ck_assert(forward_is_terminating(&cfg, SIGTERM));
 	ck_assert(!forward_is_terminating(&cfg, SIGRTMIN + 2));
-}
-END_TEST
-
-/* ---- forward_accepts ---------------------------------------------------- */
-
-static const struct {
-	int signo, code;
-	bool accepted;
-} accepts[] = {
-	/* Sent by a process: SI_USER (kill, pidfd_send_signal), SI_QUEUE,
-	 * SI_TKILL, and the other negative codes (SI_ASYNCIO, SI_MESGQ...). */
-	{ SIGSEGV, SI_USER, true },  { SIGSEGV, SI_QUEUE, true }, { SIGSEGV, SI_TKILL, true },
-	{ SIGBUS, SI_USER, true },   { SIGBUS, SI_QUEUE, true },  { SIGBUS, SI_TKILL, true },
-	{ SIGILL, SI_USER, true },   { SIGFPE, SI_QUEUE, true },  { SIGTRAP, SI_TKILL, true },
-	{ SIGSYS, SI_USER, true },   { SIGSYS, SI_ASYNCIO, true }, { SIGTRAP, SI_MESGQ, true },
-	/* Raised by the kernel about reaper itself. */
-	{ SIGBUS, BUS_MCEERR_AO, false }, { SIGBUS, BUS_MCEERR_AR, false },
-	{ SIGSEGV, SEGV_MAPERR, false },  { SIGSEGV, SI_KERNEL, false },
-	{ SIGILL, ILL_ILLOPC, false },    { SIGFPE, FPE_INTDIV, false },
-	{ SIGTRAP, TRAP_BRKPT, false },   { SIGSYS, 1 /* SYS_SECCOMP */, false },
-	/* Not a fault: forwarded whatever the code says. */
-	{ SIGTERM, SI_USER, true },  { SIGTERM, SI_KERNEL, true }, { SIGCHLD, CLD_EXITED, true },
-	{ SIGIO, POLL_IN, true },    { SIGUSR1, SI_QUEUE, true },
-};
-
-START_TEST(test_accepts)
-{
-	ck_assert_msg(forward_accepts(accepts[_i].signo, accepts[_i].code) == accepts[_i].accepted,
-		      "signal %d with si_code %d: want %s", accepts[_i].signo, accepts[_i].code,
-		      accepts[_i].accepted ? "forwarded" : "kept from the job");
 }
 END_TEST
 
@@ -168,9 +131,6 @@ Suite *test_suite(void)
 	TCase *tc = unit_tcase(s, "is_terminating", 5);
 	tcase_add_loop_test(tc, test_is_terminating, 0, N(terminating));
 	tcase_add_test(tc, test_is_terminating_realtime);
-
-	tc = unit_tcase(s, "accepts", 5);
-	tcase_add_loop_test(tc, test_accepts, 0, N(accepts));
 
 	tc = unit_tcase(s, "route", 5);
 	tcase_add_loop_test(tc, test_route, 0, N(routes));

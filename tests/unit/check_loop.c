@@ -2,12 +2,13 @@
  * check_loop: the pure decisions of src/loop.h (issue 17): what a signal
  * read from the signalfd is to reaper (SIGCHLD: a drain; a SIGPIPE our own
  * log write raised: dropped; a fault the kernel raised about reaper: kept
- * from the job; anything else: the job's), which signals end a --pause
+ * from the job, told by si_code whoever sends it; anything else: the
+ * job's), which signals end a --pause
  * run, and how a turn waits (a blocking read when the signalfd is all
  * there is, else poll; no wait after a full batch).
  */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* BUS_MCEERR_AO */
+#define _GNU_SOURCE /* BUS_MCEERR_AO, TRAP_BRKPT */
 #endif
 #include <check.h>
 #include <signal.h>
@@ -42,6 +43,40 @@ START_TEST(test_classify)
 	ck_assert_msg(loop_classify(inputs[_i].signo, inputs[_i].code, inputs[_i].sender, SELF) ==
 			      inputs[_i].input,
 		      "row %d", _i);
+}
+END_TEST
+
+/* ---- loop_classify: the fault signals, told by si_code ----------------- */
+
+static const struct {
+	int signo, code;
+	bool accepted;
+} accepts[] = {
+	/* Sent by a process: SI_USER (kill, pidfd_send_signal), SI_QUEUE,
+	 * SI_TKILL, and the other negative codes (SI_ASYNCIO, SI_MESGQ...). */
+	{ SIGSEGV, SI_USER, true },  { SIGSEGV, SI_QUEUE, true }, { SIGSEGV, SI_TKILL, true },
+	{ SIGBUS, SI_USER, true },   { SIGBUS, SI_QUEUE, true },  { SIGBUS, SI_TKILL, true },
+	{ SIGILL, SI_USER, true },   { SIGFPE, SI_QUEUE, true },  { SIGTRAP, SI_TKILL, true },
+	{ SIGSYS, SI_USER, true },   { SIGSYS, SI_ASYNCIO, true }, { SIGTRAP, SI_MESGQ, true },
+	/* Raised by the kernel about reaper itself. */
+	{ SIGBUS, BUS_MCEERR_AO, false }, { SIGBUS, BUS_MCEERR_AR, false },
+	{ SIGSEGV, SEGV_MAPERR, false },  { SIGSEGV, SI_KERNEL, false },
+	{ SIGILL, ILL_ILLOPC, false },    { SIGFPE, FPE_INTDIV, false },
+	{ SIGTRAP, TRAP_BRKPT, false },   { SIGSYS, 1 /* SYS_SECCOMP */, false },
+	/* Not a fault: forwarded whatever the code says. */
+	{ SIGTERM, SI_USER, true },  { SIGTERM, SI_KERNEL, true }, { SIGCHLD, CLD_EXITED, true },
+	{ SIGIO, POLL_IN, true },    { SIGUSR1, SI_QUEUE, true },
+};
+
+START_TEST(test_accepts)
+{
+	enum loop_input want = accepts[_i].signo == SIGCHLD ? LOOP_CHILDREN
+			       : accepts[_i].accepted      ? LOOP_FOR_JOB
+							   : LOOP_OWN_FAULT;
+
+	ck_assert_msg(loop_classify(accepts[_i].signo, accepts[_i].code, 99, SELF) == want,
+		      "signal %d with si_code %d: want %s", accepts[_i].signo, accepts[_i].code,
+		      accepts[_i].accepted ? "forwarded" : "kept from the job");
 }
 END_TEST
 
@@ -96,6 +131,7 @@ Suite *test_suite(void)
 	Suite *s = suite_create("loop");
 	TCase *tc = unit_tcase(s, "decisions", 5);
 	tcase_add_loop_test(tc, test_classify, 0, N(inputs));
+	tcase_add_loop_test(tc, test_accepts, 0, N(accepts));
 	tcase_add_loop_test(tc, test_pause_ends, 0, N(pauses));
 	tcase_add_loop_test(tc, test_wait_plan, 0, N(waits));
 	return s;
