@@ -79,6 +79,19 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	errno = saved_errno;
 }
 
+void log_err(enum log_level level, int err, const char *fmt, ...)
+{
+	if (!log_enabled(level))
+		return;
+	int saved_errno = errno;
+	va_list ap;
+	errno = -err;
+	va_start(ap, fmt);
+	log_write(fmt, ap);
+	va_end(ap);
+	errno = saved_errno;
+}
+
 void log_fatal(const char *fmt, ...)
 {
 	va_list ap;

@@ -28,6 +28,12 @@ bool log_enabled(enum log_level level);
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* log_msg with %m naming err, a negative errno as the fallible functions
+ * return it (STYLE: -errno taken at the failure site), instead of errno
+ * itself. Keeps errno. */
+void log_err(enum log_level level, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* Write len bytes (one line, at most PIPE_BUF) to fd in one write(2), or
  * drop them when fd is full or closed; never blocks. Keeps errno. */
 void log_write_line(int fd, const char *line, size_t len);

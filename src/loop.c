@@ -26,6 +26,7 @@
 #include "reap.h"
 #include "reaper.h"
 #include "shutdown.h"
+#include "sysio.h"
 #include "terminal.h"
 #include "tell.h"
 
@@ -111,11 +112,9 @@ static bool read_batch(const struct reaper *r, struct turn *t)
 
 	t->count = 0;
 	t->sigchld = false;
-	do
-		n = read(r->signal_fd, t->info, sizeof(t->info));
-	while (n < 0 && errno == EINTR);
+	n = sysio_read(r->signal_fd, t->info, sizeof(t->info));
 	if (n < 0) {
-		if (errno != EAGAIN)
+		if (n != -EAGAIN)
 			log_msg(LOG_ERROR, "reading signals: %m");
 		return true;
 	}

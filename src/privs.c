@@ -383,8 +383,6 @@ void privs_drop_own(const struct privs *p)
 	take_job_uid(p);
 	int err = caps_drop_own(true);
 
-	if (err < 0) {
-		errno = -err;
-		log_msg(LOG_WARN, "cannot drop our own capabilities: %m");
-	}
+	if (err < 0)
+		log_err(LOG_WARN, err, "cannot drop our own capabilities: %m");
 }

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "log.h"
 #include "reaper.h"
+#include "sysio.h"
 #include "tell.h"
 
 int reap_exit_code(int wait_status)
@@ -43,15 +44,11 @@ struct reap_ending reap_ending(const struct config *cfg, bool timed_out, int sta
 	return (struct reap_ending){ .code = mapped, .reason = reason, .status = status };
 }
 
-/* waitpid that retries EINTR; the only place reaper waits for children. */
+/* The only place reaper waits for children: any of them, stopped ones
+ * too (the main child's stop is followed), never blocking. */
 static pid_t wait_any(int *status)
 {
-	pid_t pid;
-
-	do
-		pid = waitpid(-1, status, WNOHANG | WUNTRACED);
-	while (pid < 0 && errno == EINTR);
-	return pid;
+	return sysio_waitpid(-1, status, WNOHANG | WUNTRACED);
 }
 
 static void record_main_child(struct reaper *r, int status)
@@ -70,7 +67,7 @@ static void record_main_child(struct reaper *r, int status)
 
 unsigned reap_drain(struct reaper *r)
 {
-	int saved_errno = errno;
+	int saved_errno = errno; /* waitpid's ECHILD is no caller's business */
 	unsigned reaped = 0;
 	struct reaped fact;
 
@@ -84,9 +81,9 @@ unsigned reap_drain(struct reaper *r)
 		if (!WIFSTOPPED(fact.status))
 			reaped++;
 	}
-	r->job.children_left = !(fact.pid < 0 && errno == ECHILD);
-	if (fact.pid < 0 && errno != ECHILD)
-		log_msg(LOG_ERROR, "waitpid: %m");
+	r->job.children_left = fact.pid != -ECHILD;
+	if (fact.pid < 0 && fact.pid != -ECHILD)
+		log_err(LOG_ERROR, (int)fact.pid, "waitpid: %m");
 	errno = saved_errno;
 	return reaped;
 }

@@ -27,6 +27,7 @@
 #include "log.h"
 #include "reap.h"
 #include "reaper.h"
+#include "sysio.h"
 #include "tell.h"
 
 uint64_t shutdown_deadline_after(uint64_t from_ns, uint64_t ms)
@@ -183,7 +184,7 @@ size_t shutdown_on_timer(struct reaper *r, int due[], size_t max)
 	struct shutdown_state *s = &r->shutdown;
 	uint64_t expirations;
 
-	if (s->timer_fd >= 0 && read(s->timer_fd, &expirations, sizeof(expirations)) < 0 &&
+	if (s->timer_fd >= 0 && sysio_read(s->timer_fd, &expirations, sizeof(expirations)) < 0 &&
 	    errno != EAGAIN)
 		log_msg(LOG_WARN, "reading the timer: %m");
 	s->armed_ms = 0; /* one-shot: it has fired */

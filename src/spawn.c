@@ -174,10 +174,8 @@ static pid_t launch_forked(struct child_ctx *c, struct spawn_report *report, int
 		log_msg(LOG_WARN, "setpgid(%d): %m", (int)pid);
 	if (pipe_fds[0] >= 0) {
 		*got = read_report(pipe_fds[0], report);
-		if (*got < 0) {
-			errno = -*got;
-			log_msg(LOG_WARN, "reading the exec report: %m");
-		}
+		if (*got < 0)
+			log_err(LOG_WARN, *got, "reading the exec report: %m");
 	}
 	sysio_close(pipe_fds[0]);
 	return pid;

@@ -128,15 +128,12 @@ void tell_delivered(struct reaper *r, const struct delivered *d)
 	const struct delivery *each[] = { &d->signal, &d->cont };
 	char name[SIGNAME_MAX];
 
-	if (d->stopped < 0) {
-		errno = -d->stopped;
-		log_msg(LOG_DEBUG, "cannot tell whether the job is stopped (%m): sending CONT");
-	}
+	if (d->stopped < 0)
+		log_err(LOG_DEBUG, d->stopped, "cannot tell whether the job is stopped (%m): sending CONT");
 	for (size_t i = 0; i < 2 && each[i]->signo != 0; i++) {
 		const struct delivery *one = each[i];
 		if (one->err < 0) {
-			errno = -one->err;
-			log_msg(one->err == -ESRCH ? LOG_INFO : LOG_WARN, "forwarding %s to %s %d: %m",
+			log_err(one->err == -ESRCH ? LOG_INFO : LOG_WARN, one->err, "forwarding %s to %s %d: %m",
 				signal_name(one->signo, name), target_kind[one->target],
 				(int)one->child_pid);
 			continue;
@@ -256,8 +253,7 @@ void tell_escalation(struct reaper *r, const struct escalation *e)
 
 	signal_name(e->signo, name);
 	if (e->count < 0) {
-		errno = -e->count;
-		log_msg(LOG_WARN, "cannot find the processes to %s: %m", name);
+		log_err(LOG_WARN, e->count, "cannot find the processes to %s: %m", name);
 		return;
 	}
 	if (e->again)
