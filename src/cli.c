@@ -167,6 +167,7 @@ static const struct option long_options[] = {
 	{"trace-file", required_argument, NULL, OPT_TRACE_FILE},
 	{"report", no_argument, NULL, OPT_REPORT},
 	{"send", required_argument, NULL, OPT_SEND},
+	{"session", optional_argument, NULL, OPT_SESSION},
 	{NULL, 0, NULL, 0},
 };
 
@@ -271,12 +272,12 @@ const char *cli_help(void)
 	       "  --forward=group|child|tree  where signals go (default: group)\n"
 	       "  -c, --single-child / -g   --forward=child (dumb-init) / group (tini)\n"
 	       "  -r, --rewrite SIG:SIG     forward SIG as another; SIG:0 drops it (repeatable)\n"
-	       "  --orphans=terminate|wait|leave   left-over processes (default: terminate)\n"
+	       "  --orphans=terminate|wait|leave|term-leave   left-overs (default: terminate)\n"
 	       "  --grace DURATION          TERM to KILL for left-overs (default: 3s)\n"
 	       "  -t, --timeout DURATION    send --stop-signal SIG (TERM) then; exit 124\n"
 	       "  -k, --kill-after DURATION KILL everything DURATION after a stop signal\n"
 	       "  --child-pdeathsig SIG|none  COMMAND gets SIG if reaper dies (KILL)\n"
-	       "  --isolate                 run the job in its own PID namespace\n"
+	       "  --isolate / --session[=no]   the job in its own PID namespace / session\n"
 	       "  -u, --user USER[:GROUP]   run as USER; --caps LIST|none; --no-new-privs\n"
 	       "  --trace, --trace-file PATH, --report   events as they happen; a summary\n"
 	       "  --send SIG@DURATION       send SIG to the job DURATION after start\n"

@@ -187,6 +187,11 @@ static void handle_signal(struct reaper *r, int signo, int from, unsigned uid)
 		resume_child(r);
 	if (forward_signal(r, signo) == 0) /* failures are logged there */
 		shutdown_after_forward(r, r->cfg->rewrite[signo]);
+	/* dumb-init's way: stop with the job on a terminal stop signal. With a
+	 * terminal, follow_child_stop does it once the child has stopped. */
+	if (r->cfg->suspend_self && r->tty_fd < 0 &&
+	    (signo == SIGTSTP || signo == SIGTTIN || signo == SIGTTOU) && kill(r->self_pid, SIGSTOP) < 0)
+		log_msg(LOG_WARN, "stopping: %m");
 }
 
 /* Wait for the next turn's events; returns read_batch's answer. With no

@@ -111,6 +111,7 @@ static int set_orphans(struct config *cfg, const char *value)
 {
 	static const char *const names[] = {
 		[ORPHANS_TERMINATE] = "terminate", [ORPHANS_WAIT] = "wait", [ORPHANS_LEAVE] = "leave",
+		[ORPHANS_TERM_LEAVE] = "term-leave",
 	};
 	int policy = choose(value, names, sizeof(names) / sizeof(names[0]));
 
@@ -157,6 +158,16 @@ static int set_child_pdeathsig(struct config *cfg, const char *value)
 static int set_isolate(struct config *cfg, const char *value)
 {
 	return set_flag(&cfg->isolate, value);
+}
+
+/* --session alone (no value) turns it on. */
+static int set_session(struct config *cfg, const char *value)
+{
+	if (value == NULL) {
+		cfg->session = true;
+		return 0;
+	}
+	return set_flag(&cfg->session, value);
 }
 
 /* Checked when privileges are prepared (privs.c), where the passwd and
@@ -441,7 +452,7 @@ static bool explain_rewrite_list(const char *value, char *why, size_t size)
 }
 
 #define FORWARD_VALUES "group, child or tree"
-#define ORPHANS_VALUES "terminate, wait or leave"
+#define ORPHANS_VALUES "terminate, wait, leave or term-leave"
 #define DURATION_VALUES "a duration such as 250ms, 10s, 1.5s, 2m, 1h"
 #define SEND_VALUES "SIG@DURATION, at most 32"
 
@@ -470,6 +481,7 @@ static const struct setting env_settings[] = {
 	{0, "REAPER_CHILD_PDEATHSIG", set_child_pdeathsig, "a signal or none",
 	 explain_signal_or_zero},
 	{0, "REAPER_ISOLATE", set_isolate, "a boolean", NULL},
+	{0, "REAPER_SESSION", set_session, "a boolean", NULL},
 	{0, "REAPER_USER", set_user, "USER[:GROUP]", NULL},
 	{0, "REAPER_CAPS", set_caps, "none or a list of capabilities", NULL},
 	{0, "REAPER_NO_NEW_PRIVS", set_no_new_privs, "a boolean", NULL},
@@ -493,6 +505,7 @@ static const struct setting option_settings[] = {
 	{OPT_CAPS, "--caps", set_caps, "none or a list of capabilities", NULL},
 	{OPT_TRACE_FILE, "--trace-file", set_trace_file, "a file name", NULL},
 	{OPT_SEND, "--send", set_send, SEND_VALUES, explain_send},
+	{OPT_SESSION, "--session", set_session, "a boolean", NULL},
 	{'r', "--rewrite", set_rewrite, "SIG:SIG, SIG:0 drops", explain_rewrite},
 	{'e', "--expect-exit", set_expect_exit, "an exit code 0 to 255", NULL},
 	{'p', "--parent-death-signal", set_parent_death_signal, "a signal", explain_signal},

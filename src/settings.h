@@ -27,6 +27,7 @@ enum {
 	OPT_TRACE_FILE,
 	OPT_REPORT,
 	OPT_SEND,
+	OPT_SESSION,
 };
 
 /* One setting: set parses value into cfg and returns 0 or -errno. */

@@ -138,6 +138,10 @@ static void apply_orphan_policy(struct reaper *r)
 	case ORPHANS_LEAVE:
 		log_msg(LOG_INFO, "leaving %s behind", what);
 		break;
+	case ORPHANS_TERM_LEAVE:
+		log_msg(LOG_INFO, "%s left: sending TERM, not waiting", what);
+		escalate(r, SIGTERM);
+		break;
 	}
 }
 
@@ -276,5 +280,6 @@ int shutdown_wait_ms(const struct reaper *r)
 
 bool shutdown_done(const struct reaper *r)
 {
-	return r->job_ended && (r->cfg->orphans == ORPHANS_LEAVE || !r->children_left);
+	return r->job_ended && (r->cfg->orphans == ORPHANS_LEAVE ||
+				r->cfg->orphans == ORPHANS_TERM_LEAVE || !r->children_left);
 }

@@ -14,8 +14,10 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <time.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -53,6 +55,8 @@ struct child_ctx {
 	const struct privs *privs;
 	int pdeathsig;                        /* PR_SET_PDEATHSIG, 0 for none */
 	bool take_terminal;
+	bool new_session;                     /* --user on a terminal, or --session */
+	int ctty_fd;                          /* --session: the terminal to claim, or -1 */
 	int report_fd;                        /* fork: the pipe's write end */
 	volatile struct spawn_report *shared; /* vfork-style: written before _exit */
 };
@@ -88,9 +92,13 @@ static _Noreturn void child_run(const struct child_ctx *c)
 	enum privs_step privs_step;
 	int err;
 
-	if (c->privs->new_session) {
+	if (c->new_session) {
 		if (setsid() < 0)
 			child_fail(c, STEP_SETSID, errno);
+		/* Without it the job runs with no controlling terminal, as it
+		 * would with none to claim: not worth failing for. */
+		if (c->ctty_fd >= 0)
+			(void)ioctl(c->ctty_fd, TIOCSCTTY, 0);
 	} else {
 		if (setpgid(0, 0) < 0)
 			child_fail(c, STEP_SETPGID, errno);
@@ -170,7 +178,7 @@ static pid_t launch_forked(struct child_ctx *c, struct spawn_report *report, int
 	 * a new session: setsid() fails in a process-group leader (a signal
 	 * sent meanwhile reaches the child alone, through the ESRCH fallback).
 	 * The vfork-style child has set it by the time we run again. */
-	if (!c->privs->new_session && setpgid(pid, pid) < 0 && errno != EACCES && errno != ESRCH)
+	if (!c->new_session && setpgid(pid, pid) < 0 && errno != EACCES && errno != ESRCH)
 		log_msg(LOG_WARN, "setpgid(%d): %m", (int)pid);
 	if (pipe_fds[0] >= 0) {
 		*got = read_report(pipe_fds[0], report);
@@ -265,6 +273,34 @@ static int report_failure(struct reaper *r, const struct spawn_report *report,
 	return 125;
 }
 
+/* --session on a terminal: let go of it, so that the child can make it
+ * the controlling terminal of its own session, and stop handling it
+ * ourselves (r->tty_fd -1). A session leader that lets go of its terminal
+ * makes the kernel send HUP and CONT to the terminal's foreground group,
+ * us included: those two were never meant for the job, and are taken off
+ * our queue here (blocked, they wait there). Returns the terminal. */
+static int release_terminal(struct reaper *r)
+{
+	int fd = r->tty_fd;
+	bool leader = getsid(0) == r->self_pid;
+
+	r->tty_fd = -1;
+	if (ioctl(fd, TIOCNOTTY) < 0) {
+		log_msg(LOG_DEBUG, "letting go of the terminal: %m");
+		return fd;
+	}
+	if (!leader)
+		return fd;
+	sigset_t hangup;
+	struct timespec now = {0, 0};
+	if (sigemptyset(&hangup) < 0 || sigaddset(&hangup, SIGHUP) < 0 ||
+	    sigaddset(&hangup, SIGCONT) < 0)
+		return fd;
+	for (int i = 0; i < 2 && sigtimedwait(&hangup, NULL, &now) > 0; i++)
+		continue;
+	return fd;
+}
+
 int spawn_child(struct reaper *r, char *const envp[], const struct privs *privs)
 {
 	struct exec_plan plan;
@@ -280,8 +316,14 @@ int spawn_child(struct reaper *r, char *const envp[], const struct privs *privs)
 				     ? (r->self_pid == 1 ? 0 : SIGKILL)
 				     : r->cfg->child_pdeathsig,
 		/* A reaper started in the background must not steal the terminal. */
-		.take_terminal = r->tty_fd >= 0 && r->tty_foreground && !privs->new_session,
+		.take_terminal = r->tty_fd >= 0 && r->tty_foreground && !privs->new_session &&
+				 !r->cfg->session,
+		.new_session = privs->new_session || r->cfg->session,
+		/* --user keeps the job from the terminal (privs.c: TIOCSTI). */
+		.ctty_fd = -1,
 	};
+	if (r->cfg->session && !privs->new_session && r->tty_fd >= 0)
+		c.ctty_fd = release_terminal(r);
 	struct spawn_report report = {.step = -1};
 	int got = 0, pidfd = -1;
 	pid_t pid = launch(&c, &report, &got, &pidfd);
