@@ -51,7 +51,7 @@ END_TEST
 
 /* ---- defaults and what overrides them ----------------------------------- */
 
-#define MAX_ARGS 8
+#define MAX_ARGS 10
 #define MAX_ENV 3
 
 enum { SESSION_OFF, SESSION_ON };
