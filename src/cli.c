@@ -178,8 +178,10 @@ static void build_getopt(char shorts[3 * OPTIONS_MAX + 3], struct option longs[O
 		for (size_t p = 0; p < row->peer_count; p++)
 			if (row->peers[p].letter != 0)
 				shorts[s++] = row->peers[p].letter;
-		longs[l++] = (struct option){row->name, value ? required_argument : no_argument,
-					     NULL, options_key(i)};
+		int has_arg = value				  ? required_argument
+			      : row->kind == OPTION_SWITCH ? optional_argument
+							   : no_argument;
+		longs[l++] = (struct option){row->name, has_arg, NULL, options_key(i)};
 	}
 	shorts[s] = '\0';
 	longs[l] = (struct option){NULL, 0, NULL, 0};
@@ -247,6 +249,8 @@ static enum cli_action take_option(struct config *cfg, const struct option_row *
 		return CLI_RUN;
 	case OPTION_FLAG:
 		return apply_option(cfg, row, peer_value != NULL ? peer_value : "1", result);
+	case OPTION_SWITCH:
+		return apply_option(cfg, row, optarg != NULL ? optarg : "1", result);
 	case OPTION_VALUE:
 		return apply_option(cfg, row, peer_value != NULL ? peer_value : optarg, result);
 	}

@@ -25,6 +25,7 @@ enum orphan_policy {
 	ORPHANS_TERMINATE, /* TERM them, KILL after the grace period, reap all */
 	ORPHANS_WAIT,      /* wait until every one has exited on its own */
 	ORPHANS_LEAVE,     /* exit at once (tini's behaviour) */
+	ORPHANS_TERM_LEAVE, /* TERM them once, then exit at once (dumb-init's) */
 };
 
 /* --child-pdeathsig default: KILL when reaper is not PID 1. */
@@ -55,6 +56,8 @@ struct config {
 	int stop_signo;          /* sent when the timeout expires */
 	int child_pdeathsig;     /* the main child's PR_SET_PDEATHSIG; 0 off */
 	bool isolate;            /* run the job in a new PID namespace */
+	bool session;            /* --session: COMMAND leads a session of its own */
+	bool suspend_self;       /* stop after forwarding TSTP, TTIN, TTOU (dumb-init) */
 	const char *user_spec;   /* -u: USER[:GROUP] for COMMAND, or NULL */
 	const char *caps_spec;   /* --caps: "none" or a list, or NULL (unchanged) */
 	const char *user_origin; /* "--user" or "REAPER_USER", for messages */

@@ -159,6 +159,7 @@ static void handle_signal(struct reaper *r, int signo, int from, unsigned uid)
 	tell_forward(r, &f);
 	if (f.sent != 0)
 		shutdown_after_forward(r, &f.d);
+	terminal_stop_with_job(r, signo);
 }
 
 /* Wait for the next turn's events; returns read_batch's answer. With no

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "loop.h"
 #include "signame.h"
+#include "personality.h"
 #include "privs.h"
 #include "reap.h"
 #include "reaper.h"
@@ -59,21 +60,27 @@ static void take_over_signals(struct reaper *r)
 		log_fatal("signalfd: %m");
 }
 
-/* --help, --version, --license: the text on stdout (no child runs, so it
- * is ours), then exit 0; a text that could not be written is a failure. */
-static noreturn void print_and_exit(const char *text)
+/* --help, --version, --license: the text (after intro, when not NULL) on
+ * stream, stdout unless a personality says stderr (no child runs, so
+ * stdout is ours), then exit 0; a text that could not be written is a
+ * failure. */
+static noreturn void print_and_exit(FILE *stream, const char *intro, const char *text)
 {
-	if (fputs(text, stdout) == EOF || fflush(stdout) == EOF)
-		log_fatal("writing to stdout: %m");
+	if ((intro != NULL && fputs(intro, stream) == EOF) || fputs(text, stream) == EOF ||
+	    fflush(stream) == EOF)
+		log_fatal("writing to %s: %m", stream == stdout ? "stdout" : "stderr");
 	exit(EXIT_SUCCESS);
 }
 
+/* Under a peer's name (personality.h) its defaults come first and its
+ * conventions hold: the usage exit code, the streams, the version line. */
 static void parse_or_exit(struct config *cfg, int argc, char *argv[])
 {
+	const struct personality *p = personality_of(argc > 0 ? argv[0] : NULL);
 	struct cli_result result;
+	char version[128];
 
-	cli_defaults(cfg);
-	switch (cli_parse(cfg, argc, argv, environ, &result)) {
+	switch (personality_parse(p, cfg, argc, argv, environ, &result)) {
 	case CLI_RUN:
 		/* The level first, so that -q silences the warnings. */
 		log_set_level(cfg->verbosity);
@@ -84,13 +91,16 @@ static void parse_or_exit(struct config *cfg, int argc, char *argv[])
 				result.warning_count - CLI_WARNINGS_MAX);
 		return;
 	case CLI_HELP:
-		print_and_exit(cli_help());
+		print_and_exit(p->help_to_stderr ? stderr : stdout, p->summary, cli_help());
 	case CLI_VERSION:
-		print_and_exit("reaper " REAPER_VERSION " - " REAPER_COMMIT "\n");
+		print_and_exit(p->version_to_stderr ? stderr : stdout, NULL,
+			       personality_version(p, REAPER_VERSION, REAPER_COMMIT, version,
+						   sizeof(version)));
 	case CLI_LICENSE:
-		print_and_exit(cli_license());
+		print_and_exit(stdout, NULL, cli_license());
 	case CLI_USAGE:
-		log_fatal("%s; see 'reaper --help'", result.message);
+		log_msg(LOG_ERROR, "%s; see '%s --help'", result.message, p->name);
+		exit(p->usage_exit);
 	}
 	log_fatal("internal error: unknown parse result");
 }

@@ -15,7 +15,7 @@
 #include "signame.h"
 
 #define FORWARD_VALUES "group, child or tree"
-#define ORPHANS_VALUES "terminate, wait or leave"
+#define ORPHANS_VALUES "terminate, wait, leave or term-leave"
 #define DURATION_VALUES "a duration such as 250ms, 10s, 1.5s, 2m, 1h"
 #define SEND_VALUES "SIG@DURATION, at most 32"
 #define BOOLEAN "a boolean"
@@ -47,7 +47,7 @@ static const struct option_row rows[] = {
 	 .help = "  -r, --rewrite SIG:SIG     forward SIG as another; SIG:0 drops it (repeatable)\n"},
 	{.name = "orphans", .kind = OPTION_VALUE, .variable = "REAPER_ORPHANS",
 	 .set = set_orphans, .expected = ORPHANS_VALUES,
-	 .help = "  --orphans=terminate|wait|leave   left-over processes (default: terminate)\n"},
+	 .help = "  --orphans=terminate|wait|leave|term-leave   left-overs (default: terminate)\n"},
 	{.name = "grace", .kind = OPTION_VALUE, .variable = "REAPER_GRACE",
 	 .set = set_grace, .expected = DURATION_VALUES,
 	 .help = "  --grace DURATION          TERM to KILL for left-overs (default: 3s)\n"},
@@ -65,7 +65,9 @@ static const struct option_row rows[] = {
 	 .help = "  --child-pdeathsig SIG|none  COMMAND gets SIG if reaper dies (KILL)\n"},
 	{.name = "isolate", .kind = OPTION_FLAG, .variable = "REAPER_ISOLATE",
 	 .set = set_isolate, .expected = BOOLEAN,
-	 .help = "  --isolate                 run the job in its own PID namespace\n"},
+	 .help = "  --isolate / --session[=no]   the job in its own PID namespace / session\n"},
+	{.name = "session", .kind = OPTION_SWITCH, .variable = "REAPER_SESSION",
+	 .set = set_session, .expected = BOOLEAN},
 	{.name = "user", .letter = 'u', .kind = OPTION_VALUE, .variable = "REAPER_USER",
 	 .set = set_user, .expected = "USER[:GROUP]",
 	 .help = "  -u, --user USER[:GROUP]   run as USER; --caps LIST|none; --no-new-privs\n"},

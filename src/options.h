@@ -22,6 +22,8 @@
 enum option_kind {
 	OPTION_VALUE,   /* takes a value: --timeout 5s */
 	OPTION_FLAG,    /* no value; the setter gets "1" where it appears */
+	OPTION_SWITCH,  /* a flag that may take a boolean: --session=no; the
+			 * setter gets the value, or "1" without one */
 	OPTION_COUNT,   /* no value, counted (-vv): after the whole command
 			 * line, in table order, the setter gets the count,
 			 * at most count_max, as decimal text */

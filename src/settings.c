@@ -107,6 +107,7 @@ int set_orphans(struct config *cfg, const char *value)
 {
 	static const char *const names[] = {
 		[ORPHANS_TERMINATE] = "terminate", [ORPHANS_WAIT] = "wait", [ORPHANS_LEAVE] = "leave",
+		[ORPHANS_TERM_LEAVE] = "term-leave",
 	};
 	int policy = choose(value, names, sizeof(names) / sizeof(names[0]));
 
@@ -153,6 +154,11 @@ int set_child_pdeathsig(struct config *cfg, const char *value)
 int set_isolate(struct config *cfg, const char *value)
 {
 	return set_flag(&cfg->isolate, value);
+}
+
+int set_session(struct config *cfg, const char *value)
+{
+	return set_flag(&cfg->session, value);
 }
 
 /* Checked when privileges are prepared (privs.c), where the passwd and

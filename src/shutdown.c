@@ -132,6 +132,8 @@ static void apply_orphan_policy(struct reaper *r)
 	};
 
 	tell_orphans(r, &o);
+	if (o.policy == ORPHANS_TERM_LEAVE)
+		escalate(r, SIGTERM, false); /* once: nobody waits for them */
 	if (o.policy != ORPHANS_TERMINATE)
 		return;
 	escalate(r, SIGTERM, false);
@@ -272,5 +274,6 @@ int shutdown_wait_ms(const struct reaper *r)
 bool shutdown_done(const struct reaper *r)
 {
 	return r->shutdown.job_ended &&
-	       (r->cfg->orphans == ORPHANS_LEAVE || !r->job.children_left);
+	       (r->cfg->orphans == ORPHANS_LEAVE || r->cfg->orphans == ORPHANS_TERM_LEAVE ||
+		!r->job.children_left);
 }

@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,6 +26,7 @@
 #include "privs.h"
 #include "reaper.h"
 #include "sysio.h"
+#include "terminal.h"
 
 /* What the child reports when it cannot exec: the step and its errno. */
 enum spawn_step {
@@ -53,6 +55,8 @@ struct child_ctx {
 	const struct privs *privs;
 	int pdeathsig;                        /* PR_SET_PDEATHSIG, 0 for none */
 	bool take_terminal;
+	bool new_session;                     /* --user on a terminal, or --session */
+	int ctty_fd;                          /* --session: the terminal to claim, or -1 */
 	int report_fd;                        /* fork: the pipe's write end */
 	volatile struct spawn_report *shared; /* vfork-style: written before _exit */
 };
@@ -88,9 +92,13 @@ static _Noreturn void child_run(const struct child_ctx *c)
 	enum privs_step privs_step;
 	int err;
 
-	if (c->privs->new_session) {
+	if (c->new_session) {
 		if (setsid() < 0)
 			child_fail(c, STEP_SETSID, errno);
+		/* Without it the job runs with no controlling terminal, as it
+		 * would with none to claim: not worth failing for. */
+		if (c->ctty_fd >= 0)
+			(void)ioctl(c->ctty_fd, TIOCSCTTY, 0);
 	} else {
 		if (setpgid(0, 0) < 0)
 			child_fail(c, STEP_SETPGID, errno);
@@ -170,7 +178,7 @@ static pid_t launch_forked(struct child_ctx *c, struct spawn_report *report, int
 	 * a new session: setsid() fails in a process-group leader (a signal
 	 * sent meanwhile reaches the child alone, through the ESRCH fallback).
 	 * The vfork-style child has set it by the time we run again. */
-	if (!c->privs->new_session && setpgid(pid, pid) < 0 && errno != EACCES && errno != ESRCH)
+	if (!c->new_session && setpgid(pid, pid) < 0 && errno != EACCES && errno != ESRCH)
 		log_msg(LOG_WARN, "setpgid(%d): %m", (int)pid);
 	if (pipe_fds[0] >= 0) {
 		*got = read_report(pipe_fds[0], report);
@@ -288,8 +296,14 @@ int spawn_child(struct reaper *r, char *const envp[], const struct privs *privs)
 				     ? (r->self_pid == 1 ? 0 : SIGKILL)
 				     : r->cfg->child_pdeathsig,
 		/* A reaper started in the background must not steal the terminal. */
-		.take_terminal = r->tty.fd >= 0 && r->tty.foreground && !privs->new_session,
+		.take_terminal = r->tty.fd >= 0 && r->tty.foreground && !privs->new_session &&
+				 !r->cfg->session,
+		.new_session = privs->new_session || r->cfg->session,
+		/* --user keeps the job from the terminal (privs.c: TIOCSTI). */
+		.ctty_fd = -1,
 	};
+	if (r->cfg->session && !privs->new_session)
+		c.ctty_fd = terminal_release(r);
 	struct spawn_report report = {.step = -1};
 	int got = 0, pidfd = -1;
 	pid_t pid = launch(&c, &report, &got, &pidfd);

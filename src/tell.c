@@ -282,6 +282,9 @@ void tell_orphans(const struct reaper *r, const struct orphans *o)
 	case ORPHANS_LEAVE:
 		log_msg(LOG_INFO, "leaving %s behind", what);
 		break;
+	case ORPHANS_TERM_LEAVE:
+		log_msg(LOG_INFO, "%s left: sending TERM, not waiting", what);
+		break;
 	}
 }
 

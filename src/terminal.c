@@ -7,10 +7,13 @@
 #include "terminal.h"
 
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "isolate.h"
+#include "config.h"
 #include "log.h"
 #include "reaper.h"
 
@@ -53,4 +56,44 @@ void terminal_resume(struct reaper *r)
 		return;
 	if (tcsetpgrp(r->tty.fd, r->tty.job_pgid) < 0)
 		log_msg(LOG_WARN, "giving the terminal to %d: %m", (int)r->tty.job_pgid);
+}
+
+/* A session leader that lets go of its terminal makes the kernel send HUP
+ * and CONT to the terminal's foreground group, us included: those two
+ * were never meant for the job, and are taken off our queue here
+ * (blocked, they wait there). */
+int terminal_release(struct reaper *r)
+{
+	int fd = r->tty.fd;
+	bool leader = getsid(0) == r->self_pid;
+
+	if (fd < 0)
+		return -1;
+	r->tty.fd = -1;
+	if (ioctl(fd, TIOCNOTTY) < 0) {
+		log_msg(LOG_DEBUG, "letting go of the terminal: %m");
+		return fd;
+	}
+	if (!leader)
+		return fd;
+	sigset_t hangup;
+	struct timespec now = {0, 0};
+	if (sigemptyset(&hangup) < 0 || sigaddset(&hangup, SIGHUP) < 0 ||
+	    sigaddset(&hangup, SIGCONT) < 0)
+		return fd;
+	for (int i = 0; i < 2 && sigtimedwait(&hangup, NULL, &now) > 0; i++)
+		continue;
+	return fd;
+}
+
+/* With a terminal, terminal_follow_stop stops us once the child has
+ * stopped; without one, only --suspend-self (dumb-init's way) does, on
+ * the terminal stop signal itself. */
+void terminal_stop_with_job(struct reaper *r, int signo)
+{
+	if (!r->cfg->suspend_self || r->tty.fd >= 0 ||
+	    (signo != SIGTSTP && signo != SIGTTIN && signo != SIGTTOU))
+		return;
+	if (kill(r->self_pid, SIGSTOP) < 0)
+		log_msg(LOG_WARN, "stopping: %m");
 }

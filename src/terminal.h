@@ -35,4 +35,15 @@ void terminal_follow_stop(struct reaper *r);
  * foreground, before the job runs again. */
 void terminal_resume(struct reaper *r);
 
+/* --session on a terminal: let go of it, so that the child can make it
+ * the controlling terminal of its own session, and stop handling it
+ * ourselves (r->tty.fd becomes -1). Returns the terminal, or -1 when we
+ * held none. */
+int terminal_release(struct reaper *r);
+
+/* After signo went to the job: under dumb-init's convention
+ * (config suspend_self) and with no terminal, a terminal stop signal
+ * (TSTP, TTIN, TTOU) stops reaper too. */
+void terminal_stop_with_job(struct reaper *r, int signo);
+
 #endif

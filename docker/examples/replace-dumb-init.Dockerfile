@@ -1,6 +1,9 @@
 # reaper as a drop-in for dumb-init: change the program, keep the flags.
 # reaper takes dumb-init's -c/--single-child, -r/--rewrite SIG:SIG, -v, -V
-# and DUMB_INIT_SETSID=0 with dumb-init's meaning.
+# and DUMB_INIT_SETSID=0 with dumb-init's meaning; installed under the name
+# dumb-init it also takes dumb-init's defaults (the child in a session of its
+# own, TERM to leftovers at exit, usage errors exit 1): README.md,
+# "Drop-in under a peer's name".
 #
 # Not built by the tests (my-app-image cannot be pulled here).
 

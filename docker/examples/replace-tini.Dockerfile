@@ -1,7 +1,9 @@
 # reaper as a drop-in for tini: change the program, keep the flags.
 # reaper takes tini's -s, -g, -p SIG, -e CODE, -w, -v, -l and its
 # TINI_SUBREAPER, TINI_VERBOSITY and TINI_KILL_PROCESS_GROUP variables with
-# tini's meaning.
+# tini's meaning; installed under the name tini it also takes tini's
+# defaults (the child alone gets signals, leftovers are left at exit, usage
+# errors exit 1): README.md, "Drop-in under a peer's name".
 #
 # Not built by the tests (my-app-image cannot be pulled here); the flags
 # are checked in docker/README.md's transcript.

@@ -106,7 +106,7 @@ static void check_config(const struct input *in, const struct config *cfg)
 {
 	FUZZ_CHECK(cfg->forward == FWD_GROUP || cfg->forward == FWD_CHILD || cfg->forward == FWD_TREE);
 	FUZZ_CHECK(cfg->orphans == ORPHANS_TERMINATE || cfg->orphans == ORPHANS_WAIT ||
-		   cfg->orphans == ORPHANS_LEAVE);
+		   cfg->orphans == ORPHANS_LEAVE || cfg->orphans == ORPHANS_TERM_LEAVE);
 	FUZZ_CHECK(cfg->verbosity >= LOG_ERROR && cfg->verbosity <= LOG_DEBUG);
 
 	for (int signo = 0; signo < NSIG; signo++) {

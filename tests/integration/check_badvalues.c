@@ -81,6 +81,7 @@ static const struct option_values {
 	{ "--stop-signal", 0, "REAPER_STOP_SIGNAL", bad_stop_signals },
 	{ "--child-pdeathsig", 0, "REAPER_CHILD_PDEATHSIG", bad_pdeathsigs },
 	{ NULL, 0, "REAPER_ISOLATE", bad_booleans }, /* --isolate takes no value */
+	{ NULL, 0, "REAPER_SESSION", bad_booleans }, /* --session only with "=": not here */
 };
 #define N_OPTIONS (int)(sizeof options / sizeof options[0])
 

@@ -210,6 +210,7 @@ static enum cli_action expected_action(const struct option_row *row)
 	case OPTION_LICENSE: return CLI_LICENSE;
 	case OPTION_VALUE:
 	case OPTION_FLAG:
+	case OPTION_SWITCH:
 	case OPTION_COUNT:
 		break;
 	}
