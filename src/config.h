@@ -54,6 +54,7 @@ struct config {
 	uint64_t kill_after_ms;  /* -k: KILL this long after a stop signal... */
 	bool kill_after_set;     /* ...when given */
 	int stop_signo;          /* sent when the timeout expires */
+	uint64_t stop_delay_ms;  /* --stop-delay: hold the first stop signal; 0 off */
 	int child_pdeathsig;     /* the main child's PR_SET_PDEATHSIG; 0 off */
 	bool isolate;            /* run the job in a new PID namespace */
 	bool session;            /* --session: COMMAND leads a session of its own */

@@ -4,7 +4,8 @@
  * Owns: the order of a turn. Read a batch of signals, only recording; then
  * reap (SIGCHLD means "drain", not "one child"), then job control, then
  * forward each recorded signal in the order read (real-time signals queue,
- * so each one read is forwarded once), then the shutdown step (deadlines,
+ * so each one read is forwarded once; --stop-delay may hold the first stop
+ * signal), then the shutdown step (deadlines, the end of a delay,
  * orphans). Never: a timeout on the wait (but the one deadline that stands
  * in for a timerfd reaper had no descriptor for), an allocation, or an exit.
  * The signalfd is blocking: it is read when poll says so, or directly when
@@ -139,13 +140,12 @@ static bool read_batch(const struct reaper *r, struct turn *t)
 	return got < BATCH;
 }
 
-/* A signal for the job, received or due from --send (from < 0): the same
- * path either way, so rewrites and --kill-after apply to both. */
-static void handle_signal(struct reaper *r, int signo, int from, unsigned uid)
+/* What a signal for the job does once no --stop-delay holds it: under
+ * --pause, TERM and INT end the run; else it is forwarded. */
+static void act_on(struct reaper *r, int signo)
 {
 	struct forwarding f;
 
-	tell_signal(r, signo, from, uid);
 	if (r->cfg->pause) {
 		if (loop_pause_ends(signo)) {
 			tell_pause_ends(r, signo);
@@ -160,6 +160,21 @@ static void handle_signal(struct reaper *r, int signo, int from, unsigned uid)
 	if (f.sent != 0)
 		shutdown_after_forward(r, &f.d);
 	terminal_stop_with_job(r, signo);
+}
+
+/* A signal for the job, received or due from --send (from < 0): the same
+ * path either way, so --stop-delay, rewrites and --kill-after apply to
+ * both. A signal that ends a delay follows the one it releases. */
+static void handle_signal(struct reaper *r, int signo, int from, unsigned uid)
+{
+	bool held;
+
+	tell_signal(r, signo, from, uid);
+	int released = shutdown_hold(r, signo, &held);
+	if (released != 0)
+		act_on(r, released);
+	if (!held)
+		act_on(r, signo);
 }
 
 /* Wait for the next turn's events; returns read_batch's answer. With no
@@ -210,6 +225,10 @@ void loop_run(struct reaper *r)
 			for (size_t i = 0; i < n; i++)
 				handle_signal(r, due[i], -1, 0);
 		}
+		/* After the timer and the reap: the delay may be over. */
+		int released = shutdown_hold_over(r);
+		if (released != 0)
+			act_on(r, released);
 		shutdown_after_reap(r);
 		shutdown_arm(r);
 	}

@@ -83,6 +83,20 @@ static void report_child(const struct reaper *r, char *out, size_t size)
 	}
 }
 
+/* --stop-delay: what it held, how long, until what. */
+static void report_delay(const struct reaper *r, char *out, size_t size)
+{
+	char name[SIGNAME_MAX], held[32];
+
+	if (r->stats.held_signo == 0) {
+		snprintf(out, size, "stop delay: no stop signal held");
+		return;
+	}
+	format_seconds(r->stats.held_ms * 1000000u, held, sizeof(held));
+	snprintf(out, size, "stop delay: %s held %s, until %s",
+		 signal_name(r->stats.held_signo, name), held, r->stats.held_until);
+}
+
 void report_print(const struct reaper *r, int code, const char *why)
 {
 	char line[REPORT_LINE_MAX], part[NSIG * COUNT_TEXT_MAX];
@@ -100,6 +114,10 @@ void report_print(const struct reaper *r, int code, const char *why)
 	format_counts(r->stats.forwarded, part, sizeof(part));
 	snprintf(line, sizeof(line), "signals forwarded: %s", part);
 	report_line(line);
+	if (r->cfg->stop_delay_ms != 0) {
+		report_delay(r, line, sizeof(line));
+		report_line(line);
+	}
 	snprintf(line, sizeof(line),
 		 "processes reaped: %u; left-overs sent TERM: %u; killed by escalation: %u",
 		 r->stats.reaped, r->stats.terminated, r->stats.killed);

@@ -127,6 +127,11 @@ int set_timeout(struct config *cfg, const char *value)
 	return parse_duration_ms(value, &cfg->timeout_ms);
 }
 
+int set_stop_delay(struct config *cfg, const char *value)
+{
+	return parse_duration_ms(value, &cfg->stop_delay_ms);
+}
+
 int set_kill_after(struct config *cfg, const char *value)
 {
 	int err = parse_duration_ms(value, &cfg->kill_after_ms);

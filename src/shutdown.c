@@ -83,6 +83,79 @@ bool shutdown_main_ended(const struct config *cfg, bool child_reaped, bool exit_
 	return cfg->pause ? exit_requested : child_reaped;
 }
 
+bool shutdown_holds(const struct config *cfg, int signo)
+{
+	return signo == SIGTERM || (signo == cfg->stop_signo && signo != SIGINT);
+}
+
+enum hold_step shutdown_hold_step(const struct config *cfg, int held, bool used, int signo)
+{
+	if (cfg->stop_delay_ms == 0)
+		return HOLD_PASS;
+	if (held != 0)
+		return shutdown_holds(cfg, signo) || signo == SIGINT ? HOLD_RELEASE : HOLD_PASS;
+	return shutdown_holds(cfg, signo) && !used ? HOLD_TAKE : HOLD_PASS;
+}
+
+enum hold_end shutdown_hold_ends(const struct shutdown_state *s, uint64_t now_ms, bool job_ended)
+{
+	if (s->held_signo == 0)
+		return HOLD_ENDS_NOT;
+	if (job_ended)
+		return HOLD_ENDS_EXIT;
+	if (s->timed_out)
+		return HOLD_ENDS_TIMEOUT;
+	return now_ms >= s->release_at_ms ? HOLD_ENDS_DELAY : HOLD_ENDS_NOT;
+}
+
+/* The held signal goes out (by says why): told, forgotten, returned; 0
+ * when the main child ended and nothing is left to get it. */
+static int release(struct reaper *r, enum hold_end by)
+{
+	struct shutdown_state *s = &r->shutdown;
+	struct hold_release h = {
+		.signo = s->held_signo, .by = by, .held_ms = clock_now_ms() - s->held_at_ms,
+		.dropped = by == HOLD_ENDS_EXIT && !r->job.children_left,
+	};
+
+	s->held_signo = 0;
+	s->release_at_ms = 0;
+	tell_release(r, &h);
+	return h.dropped ? 0 : h.signo;
+}
+
+int shutdown_hold(struct reaper *r, int signo, bool *held)
+{
+	struct shutdown_state *s = &r->shutdown;
+
+	*held = false;
+	switch (shutdown_hold_step(r->cfg, s->held_signo, s->hold_used, signo)) {
+	case HOLD_PASS:
+		return 0;
+	case HOLD_TAKE:
+		*held = true;
+		s->held_signo = signo;
+		s->hold_used = true;
+		uint64_t now = clock_now_ns();
+		s->held_at_ms = now / 1000000u;
+		s->release_at_ms = shutdown_deadline_after(now, r->cfg->stop_delay_ms);
+		tell_hold(r, signo, r->cfg->stop_delay_ms);
+		return 0;
+	case HOLD_RELEASE:
+		return release(r, HOLD_ENDS_SIGNAL);
+	}
+	return 0;
+}
+
+int shutdown_hold_over(struct reaper *r)
+{
+	if (r->shutdown.held_signo == 0)
+		return 0;
+	bool ended = shutdown_main_ended(r->cfg, r->job.child_reaped, r->exit_requested);
+	enum hold_end by = shutdown_hold_ends(&r->shutdown, clock_now_ms(), ended);
+	return by == HOLD_ENDS_NOT ? 0 : release(r, by);
+}
+
 /* KILL after_ms from now, unless an earlier KILL is already due. Returns
  * whether the deadline moved. */
 static bool schedule_kill(struct reaper *r, uint64_t after_ms)
@@ -232,6 +305,7 @@ void shutdown_arm(struct reaper *r)
 	struct shutdown_state *s = &r->shutdown;
 	uint64_t next = shutdown_earliest(s->timeout_at_ms, s->kill_at_ms,
 					  shutdown_send_at(r->cfg, r->start_ns, s->next_send));
+	next = shutdown_earliest(next, s->release_at_ms, 0); /* --stop-delay */
 
 	if (next == s->armed_ms)
 		return;

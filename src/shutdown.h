@@ -33,6 +33,37 @@ struct shutdown_state {
 	bool timed_out;          /* the job was stopped by --timeout: exit 124 */
 	bool kill_sent;          /* escalation has reached KILL */
 	bool job_ended;          /* main child gone (or --pause told to stop), acted on */
+	/* --stop-delay: the stop signal held (0: none) since held_at_ms, due
+	 * to go out at release_at_ms; hold_used once one was held, since only
+	 * the first stop signal is. */
+	int held_signo;
+	uint64_t held_at_ms;
+	uint64_t release_at_ms;
+	bool hold_used;
+};
+
+/* What --stop-delay does with a signal that came for the job. */
+enum hold_step {
+	HOLD_PASS,     /* act on it now; what is held stays held */
+	HOLD_TAKE,     /* hold it for --stop-delay */
+	HOLD_RELEASE,  /* act on the held signal now, then on this one */
+};
+
+/* Why a held stop signal goes out. */
+enum hold_end {
+	HOLD_ENDS_NOT,      /* it does not (yet) */
+	HOLD_ENDS_DELAY,    /* --stop-delay ran out */
+	HOLD_ENDS_SIGNAL,   /* a second stop signal, or INT */
+	HOLD_ENDS_EXIT,     /* the main child ended: nothing left to delay for */
+	HOLD_ENDS_TIMEOUT,  /* --timeout stopped the job */
+};
+
+/* A held stop signal goes out (told before it is forwarded). */
+struct hold_release {
+	int signo;
+	uint64_t held_ms;        /* how long it was held */
+	enum hold_end by;
+	bool dropped;            /* the main child ended and nothing is left */
 };
 
 /* Signals sent to every descendant (--orphans, KILL escalation), or the
@@ -93,6 +124,33 @@ struct shutdown_due shutdown_due_at(const struct shutdown_state *s, const struct
 /* Whether the job counts as ended: the main child reaped, or under
  * --pause, TERM or INT received. Pure. */
 bool shutdown_main_ended(const struct config *cfg, bool child_reaped, bool exit_requested);
+
+/* Whether --stop-delay holds signo when it comes first: TERM, and the
+ * --stop-signal unless that is INT (INT, as from a terminal, is never
+ * held). Decided on the signal received, before --rewrite. Pure. */
+bool shutdown_holds(const struct config *cfg, int signo);
+
+/* What --stop-delay does with signo, come for the job while held (0:
+ * nothing) is held, used when a signal was held before: the first stop
+ * signal is held; a second one, or INT, releases the held one; anything
+ * else passes. Pure. */
+enum hold_step shutdown_hold_step(const struct config *cfg, int held, bool used, int signo);
+
+/* Whether the held signal goes out at now_ms, and why: its deadline has
+ * passed, --timeout stopped the job (timed_out), or the main child ended
+ * (job_ended). HOLD_ENDS_NOT when nothing is held. Pure. */
+enum hold_end shutdown_hold_ends(const struct shutdown_state *s, uint64_t now_ms, bool job_ended);
+
+/* signo came for the job: --stop-delay may hold it (*held set: act on it
+ * later, not now). Returns a signal held before that must be acted on
+ * first (a second stop signal or INT ends the delay), or 0. */
+int shutdown_hold(struct reaper *r, int signo, bool *held);
+
+/* The held signal, when its delay is over (it ran out, the main child
+ * ended, --timeout expired): returns it, no longer held, for the caller
+ * to act on; 0 when none (or the main child ended with nothing left to
+ * get it). Reads the clock only while a signal is held. */
+int shutdown_hold_over(struct reaper *r);
 
 /* The job has started: arm --timeout. */
 void shutdown_start(struct reaper *r);

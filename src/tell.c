@@ -15,6 +15,9 @@
  *   exit      pid code|signal           the main child ended
  *   reap      pid status                another process reaped; status=exit:N or signal:NAME
  *   escalate  sig left                  sent to every descendant (left of them)
+ *   hold      sig for                   --stop-delay holds a stop signal for a duration
+ *   release   sig after by              the held signal goes out after a duration;
+ *                                       by=delay, signal, exit or timeout
  *   timeout   after sig                 --timeout expired; sig goes to the job
  *   done      code reason               reaper exits with code
  *
@@ -294,6 +297,41 @@ void tell_kill_scheduled(const struct reaper *r, uint64_t after_ms)
 
 	(void)r;
 	log_msg(LOG_INFO, "stop signal forwarded; KILL in %s", format_duration(after_ms, text));
+}
+
+void tell_hold(struct reaper *r, int signo, uint64_t delay_ms)
+{
+	char name[SIGNAME_MAX], text[DURATION_TEXT_MAX];
+
+	(void)r;
+	log_msg(LOG_INFO, "holding %s for %s (--stop-delay)", signal_name(signo, name),
+		format_duration(delay_ms, text));
+	trace_event(r, "event=hold sig=%s for=%s", name, text);
+}
+
+void tell_release(struct reaper *r, const struct hold_release *h)
+{
+	static const char *const until[] = {
+		[HOLD_ENDS_NOT] = "", [HOLD_ENDS_DELAY] = "the delay ran out",
+		[HOLD_ENDS_SIGNAL] = "a second stop signal or INT",
+		[HOLD_ENDS_EXIT] = "the main child ended", [HOLD_ENDS_TIMEOUT] = "the timeout",
+	};
+	static const char *const by[] = {
+		[HOLD_ENDS_NOT] = "", [HOLD_ENDS_DELAY] = "delay", [HOLD_ENDS_SIGNAL] = "signal",
+		[HOLD_ENDS_EXIT] = "exit", [HOLD_ENDS_TIMEOUT] = "timeout",
+	};
+	char name[SIGNAME_MAX], text[DURATION_TEXT_MAX];
+
+	signal_name(h->signo, name);
+	format_duration(h->held_ms, text);
+	log_msg(LOG_INFO, "%s %s held %s: %s%s", h->dropped ? "dropping" : "forwarding", name, text,
+		until[h->by], h->dropped ? ", nothing left to get it" : "");
+	trace_event(r, "event=release sig=%s after=%s by=%s", name, text, by[h->by]);
+	if (r->cfg->report) {
+		r->stats.held_signo = h->signo;
+		r->stats.held_ms = h->held_ms;
+		r->stats.held_until = until[h->by];
+	}
 }
 
 void tell_timeout(const struct reaper *r, const struct timeout *t)

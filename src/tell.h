@@ -24,6 +24,7 @@ struct escalation;
 struct orphans;
 struct timeout;
 struct reap_ending;
+struct hold_release;
 
 /* --report counters; written by tell.c only, and only when --report asks. */
 struct stats {
@@ -34,6 +35,9 @@ struct stats {
 	unsigned killed;            /* descendants sent KILL by escalation */
 	uint64_t first_stop_ns;     /* first stop signal delivered; 0 none */
 	uint64_t child_end_ns;      /* main child reaped; 0 not yet */
+	int held_signo;             /* --stop-delay held this stop signal; 0 none */
+	uint64_t held_ms;           /* for this long (once it went out)... */
+	const char *held_until;     /* ...until this ("the delay ran out") */
 };
 
 /* How a wait status is worded; tell_status is the one formatter of it. */
@@ -71,6 +75,13 @@ void tell_orphans(const struct reaper *r, const struct orphans *o);
 
 /* A stop signal went to the job: KILL follows after after_ms. */
 void tell_kill_scheduled(const struct reaper *r, uint64_t after_ms);
+
+/* --stop-delay holds signo for delay_ms. */
+void tell_hold(struct reaper *r, int signo, uint64_t delay_ms);
+
+/* The held stop signal goes out (or, the main child gone and nothing
+ * left, is dropped). */
+void tell_release(struct reaper *r, const struct hold_release *h);
 
 /* --timeout expired. */
 void tell_timeout(const struct reaper *r, const struct timeout *t);

@@ -29,7 +29,7 @@
 enum field {
 	F_END,
 	F_ORPHANS, F_GRACE, F_TIMEOUT, F_KILL_AFTER, /* F_KILL_AFTER: and kill_after_set */
-	F_STOP, F_PDEATH, F_FORWARD, F_ISOLATE, F_USER, F_CAPS, F_NNP,
+	F_STOP, F_PDEATH, F_FORWARD, F_ISOLATE, F_USER, F_CAPS, F_NNP, F_STOP_DELAY,
 };
 
 struct want {
@@ -139,6 +139,12 @@ static const struct {
 	{ { "reaper", "-u", "b", COMMAND }, { "REAPER_USER=a:g" }, { STR(F_USER, "b") } },
 	{ { "reaper", "--caps", "none", COMMAND }, { "REAPER_CAPS=chown" }, { STR(F_CAPS, "none") } },
 	{ { "reaper", "--no-new-privs", COMMAND }, { "REAPER_NO_NEW_PRIVS=no" }, { NUM(F_NNP, true) } },
+	/* --stop-delay: option, variable, the option winning. */
+	{ { "reaper", "--stop-delay", "30s", COMMAND }, { NULL }, { NUM(F_STOP_DELAY, 30000) } },
+	{ { "reaper", "--stop-delay=1.5s", COMMAND }, { NULL }, { NUM(F_STOP_DELAY, 1500) } },
+	{ { "reaper", COMMAND }, { "REAPER_STOP_DELAY=2m" }, { NUM(F_STOP_DELAY, 120000) } },
+	{ { "reaper", "--stop-delay", "0", COMMAND }, { "REAPER_STOP_DELAY=5s" },
+	  { NUM(F_STOP_DELAY, 0) } },
 };
 
 static void expect(struct config *want, const struct want *w)
@@ -156,6 +162,7 @@ static void expect(struct config *want, const struct want *w)
 	case F_USER: want->user_spec = w->str; break;
 	case F_CAPS: want->caps_spec = w->str; break;
 	case F_NNP: want->no_new_privs = w->num != 0; break;
+	case F_STOP_DELAY: want->stop_delay_ms = w->num; break;
 	}
 }
 
@@ -197,6 +204,9 @@ START_TEST(test_job)
 	assert_spec("user_spec", cfg.user_spec, want.user_spec);
 	assert_spec("caps_spec", cfg.caps_spec, want.caps_spec);
 	ck_assert_int_eq(cfg.no_new_privs, want.no_new_privs);
+	ck_assert_msg(cfg.stop_delay_ms == want.stop_delay_ms,
+		      "stop_delay_ms %" PRIu64 ", want %" PRIu64, cfg.stop_delay_ms,
+		      want.stop_delay_ms);
 }
 END_TEST
 

@@ -4,7 +4,9 @@
  * which of --timeout, the KILL deadline and the next --send comes first,
  * how long --timeout's KILL waits (--kill-after, else --grace), whether a
  * new KILL deadline moves the old one, what is due at a given time, and
- * when the job counts as ended (--pause or not).
+ * when the job counts as ended (--pause or not); and --stop-delay (issue
+ * 20): which signals it holds, whether a signal is held, released or
+ * passed, and when a held signal goes out.
  */
 #include <check.h>
 #include <signal.h>
@@ -174,6 +176,86 @@ START_TEST(test_main_ended)
 }
 END_TEST
 
+/* ---- --stop-delay: shutdown_holds, shutdown_hold_step, shutdown_hold_ends */
+
+static const struct {
+	uint64_t delay;
+	int stop_signo;          /* --stop-signal */
+	int held;                /* held now; 0 none */
+	bool used;               /* a signal was held before */
+	int signo;               /* what came */
+	enum hold_step step;
+} steps[] = {
+	/* No --stop-delay: everything passes, TERM included. */
+	{ 0, SIGTERM, 0, false, SIGTERM, HOLD_PASS },
+	{ 0, SIGTERM, 0, false, SIGINT, HOLD_PASS },
+	/* The first TERM is held; INT, QUIT, HUP, USR1 are not. */
+	{ 2000, SIGTERM, 0, false, SIGTERM, HOLD_TAKE },
+	{ 2000, SIGTERM, 0, false, SIGINT, HOLD_PASS },
+	{ 2000, SIGTERM, 0, false, SIGQUIT, HOLD_PASS },
+	{ 2000, SIGTERM, 0, false, SIGHUP, HOLD_PASS },
+	{ 2000, SIGTERM, 0, false, SIGUSR1, HOLD_PASS },
+	/* While TERM is held: a second TERM or INT releases it, others pass. */
+	{ 2000, SIGTERM, SIGTERM, true, SIGTERM, HOLD_RELEASE },
+	{ 2000, SIGTERM, SIGTERM, true, SIGINT, HOLD_RELEASE },
+	{ 2000, SIGTERM, SIGTERM, true, SIGQUIT, HOLD_PASS },
+	{ 2000, SIGTERM, SIGTERM, true, SIGUSR1, HOLD_PASS },
+	{ 2000, SIGTERM, SIGTERM, true, SIGCONT, HOLD_PASS },
+	/* Once a delay is over, later stop signals go at once. */
+	{ 2000, SIGTERM, 0, true, SIGTERM, HOLD_PASS },
+	/* --stop-signal names another stop signal: held too, as TERM is. */
+	{ 2000, SIGUSR2, 0, false, SIGUSR2, HOLD_TAKE },
+	{ 2000, SIGUSR2, 0, false, SIGTERM, HOLD_TAKE },
+	{ 2000, SIGUSR2, SIGUSR2, true, SIGTERM, HOLD_RELEASE },
+	{ 2000, SIGUSR2, SIGTERM, true, SIGUSR2, HOLD_RELEASE },
+	{ 2000, SIGUSR2, 0, true, SIGUSR2, HOLD_PASS },
+	/* --stop-signal INT: INT stays a terminal's, never held. */
+	{ 2000, SIGINT, 0, false, SIGINT, HOLD_PASS },
+	{ 2000, SIGINT, SIGTERM, true, SIGINT, HOLD_RELEASE },
+};
+
+START_TEST(test_hold_step)
+{
+	struct config cfg;
+
+	cli_defaults(&cfg);
+	cfg.stop_delay_ms = steps[_i].delay;
+	cfg.stop_signo = steps[_i].stop_signo;
+	enum hold_step got = shutdown_hold_step(&cfg, steps[_i].held, steps[_i].used, steps[_i].signo);
+	ck_assert_msg(got == steps[_i].step, "row %d: step %d, want %d", _i, got, steps[_i].step);
+}
+END_TEST
+
+static const struct {
+	int held;
+	uint64_t release_at;
+	bool timed_out;
+	uint64_t now;
+	bool job_ended;
+	enum hold_end end;
+} ends[] = {
+	{ 0, 0, false, 5000, false, HOLD_ENDS_NOT },          /* nothing held */
+	{ 0, 0, true, 5000, true, HOLD_ENDS_NOT },
+	{ SIGTERM, 2000, false, 1999, false, HOLD_ENDS_NOT }, /* never early */
+	{ SIGTERM, 2000, false, 2000, false, HOLD_ENDS_DELAY },
+	{ SIGTERM, 2000, false, 9000, false, HOLD_ENDS_DELAY },
+	{ SIGTERM, 2000, false, 1000, true, HOLD_ENDS_EXIT },
+	{ SIGTERM, 2000, true, 1000, false, HOLD_ENDS_TIMEOUT },
+	{ SIGTERM, 2000, true, 1000, true, HOLD_ENDS_EXIT },  /* the end says most */
+	{ SIGTERM, 2000, true, 3000, false, HOLD_ENDS_TIMEOUT },
+};
+
+START_TEST(test_hold_ends)
+{
+	struct shutdown_state s = { .timer_fd = -1, .held_signo = ends[_i].held,
+				    .release_at_ms = ends[_i].release_at,
+				    .timed_out = ends[_i].timed_out };
+
+	enum hold_end got = shutdown_hold_ends(&s, ends[_i].now, ends[_i].job_ended);
+	ck_assert_msg(got == ends[_i].end, "row %d: end %d, want %d", _i, got, ends[_i].end);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *s = suite_create("shutdown");
@@ -187,5 +269,9 @@ Suite *test_suite(void)
 
 	tc = unit_tcase(s, "end", 5);
 	tcase_add_loop_test(tc, test_main_ended, 0, N(ended));
+
+	tc = unit_tcase(s, "stop-delay", 5);
+	tcase_add_loop_test(tc, test_hold_step, 0, N(steps));
+	tcase_add_loop_test(tc, test_hold_ends, 0, N(ends));
 	return s;
 }
