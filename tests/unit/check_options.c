@@ -40,7 +40,8 @@ static const struct {
 	{"grace", "1s"},             {"timeout", "5s"},        {"stop-signal", "INT"},
 	{"kill-after", "2s"},        {"child-pdeathsig", "none"}, {"user", "nobody"},
 	{"caps", "none"},            {"trace-file", "/tmp/t"}, {"send", "TERM@1s"},
-	{"parent-death-signal", "KILL"}, {"expect-exit", "3"},
+	{"parent-death-signal", "KILL"}, {"expect-exit", "3"}, {"report-file", "/tmp/r"},
+	{"report-format", "json"},
 };
 
 static const char *sample(const struct option_row *row)
