@@ -241,7 +241,7 @@ START_TEST(test_small_buffer)
 
 	reset();
 	reportfile_gather(&r, &end, 5000 * MS, &f);
-	text[sizeof(text) - 1] = 'Z';
+	memset(text, 0, sizeof(text)); /* CK_FORK=no: earlier tests used it */
 	struct reportfile_out out = {.buf = text, .size = 64, .fd = -1};
 	reportfile_render_json(&f, &out);
 	ck_assert_int_eq(out.err, -ENOSPC);
