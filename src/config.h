@@ -28,6 +28,12 @@ enum orphan_policy {
 	ORPHANS_TERM_LEAVE, /* TERM them once, then exit at once (dumb-init's) */
 };
 
+/* --report-format: how --report-file words the summary. */
+enum report_format {
+	REPORT_TEXT, /* the --report lines (default) */
+	REPORT_JSON, /* one JSON object: doc/reaper.1, REPORT FILE */
+};
+
 /* --child-pdeathsig default: KILL when reaper is not PID 1. */
 #define PDEATHSIG_DEFAULT (-1)
 
@@ -66,7 +72,9 @@ struct config {
 	bool no_new_privs;
 	bool trace;              /* one logfmt line per event */
 	const char *trace_file;  /* where; NULL for stderr */
-	bool report;             /* a summary at exit */
+	bool report;             /* a summary at exit, on stderr */
+	const char *report_file; /* the summary written to this file too, or NULL */
+	enum report_format report_format;
 	struct send_at sends[SEND_MAX]; /* --send, in time order (stable) */
 	size_t send_count;
 };

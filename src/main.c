@@ -25,6 +25,7 @@
 #include "personality.h"
 #include "privs.h"
 #include "reap.h"
+#include "reportfile.h"
 #include "reaper.h"
 #include "clock.h"
 #include "spawn.h"
@@ -151,11 +152,11 @@ static void close_fds(unsigned lo, unsigned hi)
 static void settle(struct reaper *r, const struct privs *privs)
 {
 	int keep[] = {STDERR_FILENO, r->signal_fd, r->job.child_pidfd, r->tty.fd, r->control_fd,
-		      r->trace_fd};
+		      r->trace_fd, r->report_dir_fd};
 	size_t n = sizeof(keep) / sizeof(keep[0]);
 	unsigned next = 0;
 
-	for (size_t i = 0; i < n; i++) /* insertion sort: six entries */
+	for (size_t i = 0; i < n; i++) /* insertion sort: seven entries */
 		for (size_t j = i; j > 0 && keep[j] < keep[j - 1]; j--) {
 			int tmp = keep[j];
 			keep[j] = keep[j - 1];
@@ -212,7 +213,7 @@ int main(int argc, char *argv[])
 {
 	struct reaper r = {
 		.tty.fd = -1, .job.child_pidfd = -1, .signal_fd = -1, .shutdown.timer_fd = -1,
-		.control_fd = -1, .trace_fd = -1, .start_ns = clock_now_ns(),
+		.control_fd = -1, .trace_fd = -1, .report_dir_fd = -1, .start_ns = clock_now_ns(),
 	};
 	struct config cfg, outer_cfg;
 	struct privs privs;
@@ -227,6 +228,8 @@ int main(int argc, char *argv[])
 	/* With --isolate the outer reaper only relays to the inner one, which
 	 * goes on from here as PID 1 of the job's namespace. */
 	bool relay = cfg.isolate && isolate_enter(&r, &outer_cfg);
+	if (!relay)
+		reportfile_open(&r); /* the reaper that writes it: the inner one */
 	if (!relay && !cfg.pause) {
 		int failed = start_job(&r, &privs);
 		if (failed != 0)

@@ -40,6 +40,7 @@ struct reaper {
 	struct stats stats;           /* tell.c: --report counters */
 
 	int trace_fd;                 /* trace.c: -1 unless --trace */
+	int report_dir_fd;            /* reportfile.c: -1 unless --report-file */
 	/* isolate.c: the pipe between the inner reaper (writes) and the outer
 	 * one (reads); -1 when not isolated. */
 	int control_fd;

@@ -26,11 +26,13 @@
 #define REPORT_LINE_MAX (NSIG * COUNT_TEXT_MAX + 64)
 _Static_assert(REPORT_LINE_MAX + 32 <= 4096, "a report line must fit in PIPE_BUF");
 
-static void report_line(const char *text)
+/* The --report sink: each line on stderr, behind "reaper: report: ". */
+static void report_line(void *ctx, const char *text)
 {
 	char line[REPORT_LINE_MAX + 32];
 	int n = snprintf(line, sizeof(line), "reaper: report: %s\n", text);
 
+	(void)ctx;
 	if (n > 0)
 		log_write_line(2, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
@@ -97,31 +99,36 @@ static void report_delay(const struct reaper *r, char *out, size_t size)
 		 signal_name(r->stats.held_signo, name), held, r->stats.held_until);
 }
 
-void report_print(const struct reaper *r, int code, const char *why)
+void report_render(const struct reaper *r, int code, const char *why, report_emit_fn *emit,
+		   void *ctx)
 {
 	char line[REPORT_LINE_MAX], part[NSIG * COUNT_TEXT_MAX];
 
-	if (!r->cfg->report)
-		return;
 	format_seconds(clock_now_ns() - r->start_ns, part, sizeof(part));
 	snprintf(line, sizeof(line), "runtime %s", part);
-	report_line(line);
+	emit(ctx, line);
 	report_child(r, line, sizeof(line));
-	report_line(line);
+	emit(ctx, line);
 	format_counts(r->stats.received, part, sizeof(part));
 	snprintf(line, sizeof(line), "signals received: %s", part);
-	report_line(line);
+	emit(ctx, line);
 	format_counts(r->stats.forwarded, part, sizeof(part));
 	snprintf(line, sizeof(line), "signals forwarded: %s", part);
-	report_line(line);
+	emit(ctx, line);
 	if (r->cfg->stop_delay_ms != 0) {
 		report_delay(r, line, sizeof(line));
-		report_line(line);
+		emit(ctx, line);
 	}
 	snprintf(line, sizeof(line),
 		 "processes reaped: %u; left-overs sent TERM: %u; killed by escalation: %u",
 		 r->stats.reaped, r->stats.terminated, r->stats.killed);
-	report_line(line);
+	emit(ctx, line);
 	snprintf(line, sizeof(line), "exit code %d: %s", code, why);
-	report_line(line);
+	emit(ctx, line);
+}
+
+void report_print(const struct reaper *r, int code, const char *why)
+{
+	if (r->cfg->report)
+		report_render(r, code, why, report_line, NULL);
 }

@@ -9,6 +9,14 @@
 
 struct reaper;
 
+/* One line of the summary, without prefix or newline, to a sink. */
+typedef void report_emit_fn(void *ctx, const char *line);
+
+/* The summary's lines, in order, each to emit (--report-file's text
+ * format). Runs at exit: no allocation. */
+void report_render(const struct reaper *r, int code, const char *why, report_emit_fn *emit,
+		   void *ctx);
+
 /* Print the summary on stderr (each line "reaper: report: ..."). */
 void report_print(const struct reaper *r, int code, const char *why);
 

@@ -221,6 +221,25 @@ int set_report(struct config *cfg, const char *value)
 	return set_flag(&cfg->report, value);
 }
 
+/* Checked when it is opened, before the job starts (reportfile.c). */
+int set_report_file(struct config *cfg, const char *value)
+{
+	return set_text(&cfg->report_file, value);
+}
+
+int set_report_format(struct config *cfg, const char *value)
+{
+	static const char *const names[] = {
+		[REPORT_TEXT] = "text", [REPORT_JSON] = "json",
+	};
+	int format = choose(value, names, sizeof(names) / sizeof(names[0]));
+
+	if (format < 0)
+		return format;
+	cfg->report_format = (enum report_format)format;
+	return 0;
+}
+
 int set_single_child(struct config *cfg, const char *value)
 {
 	bool on;

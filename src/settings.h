@@ -34,8 +34,9 @@ bool settings_explain_each(explain_fn *explain, const char *list, char *why, siz
 setting_fn set_forward, set_single_child, set_rewrite, set_orphans, set_grace,
 	set_timeout, set_stop_signal, set_kill_after, set_child_pdeathsig,
 	set_isolate, set_session, set_user, set_caps, set_no_new_privs, set_trace,
-	set_trace_file, set_report, set_send, set_parent_death_signal,
-	set_expect_exit, set_warn_reap, set_pause, set_subreaper, set_stop_delay;
+	set_trace_file, set_report, set_report_file, set_report_format, set_send,
+	set_parent_death_signal, set_expect_exit, set_warn_reap, set_pause, set_subreaper,
+	set_stop_delay;
 
 /* REAPER_VERBOSE and -v: a count 0 to 3 (-vv is "2") or a boolean;
  * REAPER_QUIET and -q: a boolean. */

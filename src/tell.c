@@ -40,10 +40,17 @@
 #include "reap.h"
 #include "reaper.h"
 #include "report.h"
+#include "reportfile.h"
 #include "shutdown.h"
 #include "trace.h"
 
 #define STATUS_TEXT_MAX 48
+
+/* --report and --report-file both need the counters. */
+static bool counting(const struct reaper *r)
+{
+	return r->cfg->report || r->cfg->report_file != NULL;
+}
 
 /* ---- words ---------------------------------------------------------------- */
 
@@ -114,7 +121,7 @@ void tell_signal(struct reaper *r, int signo, int from, unsigned uid)
 {
 	char name[SIGNAME_MAX];
 
-	if (r->cfg->report)
+	if (counting(r))
 		r->stats.received[signo]++;
 	if (!trace_on(r))
 		return;
@@ -143,7 +150,7 @@ void tell_delivered(struct reaper *r, const struct delivered *d)
 		}
 		/* A CONT follows only a stop signal that went out: the first
 		 * stop is the signal's own. */
-		if (r->cfg->report) {
+		if (counting(r)) {
 			r->stats.forwarded[one->signo]++;
 			if (r->stats.first_stop_ns == 0 && d->terminating)
 				r->stats.first_stop_ns = clock_now_ns();
@@ -236,7 +243,7 @@ void tell_reaped(struct reaper *r, const struct reaped *p)
 		/* A stop is logged, then traced; an exit the other way round. */
 		if (stopped)
 			log_child(p);
-		else if (r->cfg->report)
+		else if (counting(r))
 			r->stats.child_end_ns = clock_now_ns();
 		if (trace_on(r))
 			trace_event(r, "event=%s pid=%d %s", stopped ? "stop" : "exit", (int)p->pid,
@@ -244,7 +251,7 @@ void tell_reaped(struct reaper *r, const struct reaped *p)
 		if (!stopped)
 			log_child(p);
 	}
-	if (!stopped && r->cfg->report)
+	if (!stopped && counting(r))
 		r->stats.reaped++;
 }
 
@@ -264,7 +271,7 @@ void tell_escalation(struct reaper *r, const struct escalation *e)
 	log_msg(LOG_INFO, "sent %s to %d process%s", name, e->count, e->count == 1 ? "" : "es");
 	if (e->count > 0)
 		trace_event(r, "event=escalate sig=%s left=%d", name, e->count);
-	if (r->cfg->report)
+	if (counting(r))
 		*(e->signo == SIGKILL ? &r->stats.killed : &r->stats.terminated) += (unsigned)e->count;
 }
 
@@ -353,4 +360,5 @@ void tell_done(const struct reaper *r, const struct reap_ending *e)
 	trace_event(r, "event=done code=%d reason=%s", e->code,
 		    trace_value(why, value, sizeof(value)));
 	report_print(r, e->code, why);
+	reportfile_write(r, e, why);
 }

@@ -26,7 +26,8 @@ struct timeout;
 struct reap_ending;
 struct hold_release;
 
-/* --report counters; written by tell.c only, and only when --report asks. */
+/* --report counters; written by tell.c only, and only when --report or
+ * --report-file asks. */
 struct stats {
 	unsigned received[NSIG];    /* signals reaper got (and --send's) */
 	unsigned forwarded[NSIG];   /* signals delivered to the job, as sent */
@@ -95,7 +96,8 @@ void tell_own_fault(const struct reaper *r, int signo, int code);
 /* The main child was started. */
 void tell_spawn(const struct reaper *r);
 
-/* The run ends: the last log and trace lines, then the --report summary. */
+/* The run ends: the last log and trace lines, then the --report summary
+ * and the --report-file. */
 void tell_done(const struct reaper *r, const struct reap_ending *e);
 
 #endif

@@ -41,6 +41,7 @@ static const struct {
 	{"kill-after", "2s"},        {"child-pdeathsig", "none"}, {"user", "nobody"},
 	{"caps", "none"},            {"trace-file", "/tmp/t"}, {"send", "TERM@1s"},
 	{"parent-death-signal", "KILL"}, {"expect-exit", "3"}, {"stop-delay", "10s"},
+	{"report-file", "/tmp/r"},    {"report-format", "json"},
 };
 
 static const char *sample(const struct option_row *row)

@@ -268,6 +268,23 @@ START_TEST(test_no_report_no_count)
 }
 END_TEST
 
+/* --report-file alone counts too (issue 20): the file needs the figures,
+ * though no summary goes to stderr. */
+START_TEST(test_report_file_counts)
+{
+	struct forwarding f = { .signo = SIGTERM, .sent = SIGTERM,
+				.d = { .terminating = true, .signal = sent(SIGTERM, FWD_GROUP, 0) } };
+
+	cfg.report = false;
+	cfg.report_file = "/nonexistent/r.json";
+	tell_signal(&r, SIGTERM, 1, 0);
+	tell_forward(&r, &f);
+	ck_assert_uint_eq(r.stats.received[SIGTERM], 1);
+	ck_assert_uint_eq(r.stats.forwarded[SIGTERM], 1);
+	ck_assert_uint_ne(r.stats.first_stop_ns, 0);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *s = suite_create("tell");
@@ -286,5 +303,6 @@ Suite *test_suite(void)
 	tcase_add_test(tc, test_escalation);
 	tcase_add_test(tc, test_timeout_spawn_done);
 	tcase_add_test(tc, test_no_report_no_count);
+	tcase_add_test(tc, test_report_file_counts);
 	return s;
 }
