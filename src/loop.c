@@ -5,7 +5,8 @@
  * reap (SIGCHLD means "drain", not "one child"), then job control, then
  * forward each recorded signal in the order read (real-time signals queue,
  * so each one read is forwarded once), then the shutdown step (deadlines,
- * orphans). Never: a timeout on the wait (but the one deadline that stands
+ * orphans). Once a run is over, --restart says whether the loop waits out a
+ * back-off and hands back to main for the next start. Never: a timeout on the wait (but the one deadline that stands
  * in for a timerfd reaper had no descriptor for), an allocation, or an exit.
  * The signalfd is blocking: it is read when poll says so, or directly when
  * there is nothing else to wait on.
@@ -25,6 +26,7 @@
 #include "log.h"
 #include "reap.h"
 #include "reaper.h"
+#include "restart.h"
 #include "shutdown.h"
 #include "sysio.h"
 #include "terminal.h"
@@ -146,6 +148,9 @@ static void handle_signal(struct reaper *r, int signo, int from, unsigned uid)
 	struct forwarding f;
 
 	tell_signal(r, signo, from, uid);
+	/* Told to stop (whatever --rewrite makes of it): no run after this. */
+	if (forward_is_terminating(r->cfg, signo))
+		r->restart.stop_requested = true;
 	if (r->cfg->pause) {
 		if (loop_pause_ends(signo)) {
 			tell_pause_ends(r, signo);
@@ -157,6 +162,8 @@ static void handle_signal(struct reaper *r, int signo, int from, unsigned uid)
 		terminal_resume(r);
 	forward_signal(r, signo, true, &f);
 	tell_forward(r, &f);
+	if (f.d.terminating)
+		r->restart.stop_requested = true;
 	if (f.sent != 0)
 		shutdown_after_forward(r, &f.d);
 }
@@ -180,14 +187,21 @@ static bool next_turn(const struct reaper *r, struct turn *t, bool ready[POLL_CO
 	return true;
 }
 
-void loop_run(struct reaper *r)
+enum loop_end loop_run(struct reaper *r)
 {
 	struct turn t;
 	bool drained = true;
 
 	shutdown_start(r);
 	shutdown_arm(r);
-	while (!shutdown_done(r)) {
+	for (;;) {
+		if (shutdown_done(r)) {
+			enum restart_step step = restart_step(r);
+			if (step == RESTART_STEP_END)
+				return LOOP_END;
+			if (step == RESTART_STEP_START)
+				return LOOP_START_AGAIN;
+		}
 		bool ready[POLL_COUNT] = {false};
 		drained = next_turn(r, &t, ready, drained);
 		forward_turn_begin(r);

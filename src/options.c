@@ -17,6 +17,7 @@
 #define FORWARD_VALUES "group, child or tree"
 #define ORPHANS_VALUES "terminate, wait or leave"
 #define DURATION_VALUES "a duration such as 250ms, 10s, 1.5s, 2m, 1h"
+#define RESTART_VALUES "no, on-failure or always"
 #define SEND_VALUES "SIG@DURATION, at most 32"
 #define BOOLEAN "a boolean"
 
@@ -84,6 +85,14 @@ static const struct option_row rows[] = {
 	 .set = set_send, .expected = SEND_VALUES, .explain = signal_explain_send,
 	 .list = true, .list_expected = SEND_VALUES "[,...]",
 	 .help = "  --send SIG@DURATION       send SIG to the job DURATION after start\n"},
+	/* --restart and its two settings: one line of --help. */
+	{.name = "restart", .kind = OPTION_VALUE, .variable = "REAPER_RESTART",
+	 .set = set_restart, .expected = RESTART_VALUES,
+	 .help = "  --restart=no|on-failure|always  --restart-max N  --restart-delay DURATION\n"},
+	{.name = "restart-max", .kind = OPTION_VALUE, .variable = "REAPER_RESTART_MAX",
+	 .set = set_restart_max, .expected = "a number of restarts"},
+	{.name = "restart-delay", .kind = OPTION_VALUE, .variable = "REAPER_RESTART_DELAY",
+	 .set = set_restart_delay, .expected = DURATION_VALUES},
 	{.name = "parent-death-signal", .letter = 'p', .kind = OPTION_VALUE,
 	 .variable = "REAPER_PARENT_DEATH_SIGNAL", .set = set_parent_death_signal,
 	 .expected = "a signal", .explain = explain_signal,
@@ -94,8 +103,7 @@ static const struct option_row rows[] = {
 	 .list_expected = "N[,N...] with N 0 to 255",
 	 .help = "  -e, --expect-exit N       exit code N of COMMAND counts as 0 (repeatable)\n"},
 	{.name = "warn-reap", .letter = 'w', .kind = OPTION_FLAG, .variable = "REAPER_WARN_REAP",
-	 .set = set_warn_reap, .expected = BOOLEAN,
-	 .help = "  -w, --warn-reap           log every reaped process but COMMAND\n"},
+	 .set = set_warn_reap, .expected = BOOLEAN},
 	{.name = "pause", .letter = 'P', .kind = OPTION_FLAG, .variable = "REAPER_PAUSE",
 	 .set = set_pause, .expected = BOOLEAN,
 	 .help = "  -P, --pause               run nothing; reap until TERM or INT\n"},
@@ -105,7 +113,7 @@ static const struct option_row rows[] = {
 	 PEERS({.variable = "TINI_VERBOSITY", .set = set_tini_verbosity},
 	       {.variable = "DUMB_INIT_DEBUG", .set = set_dumb_init_debug},
 	       {.variable = "CATATONIT_DEBUG", .set = set_catatonit_debug}),
-	 .help = "  -v, --verbose / -q, --quiet   more / less log on stderr\n"},
+	 .help = "  -v, --verbose / -q, --quiet  more / less log; -w, --warn-reap  every reap\n"},
 	{.name = "quiet", .letter = 'q', .kind = OPTION_COUNT, .count_max = 1,
 	 .variable = "REAPER_QUIET", .set = set_quiet, .expected = BOOLEAN},
 	{.name = "subreaper", .letter = 's', .kind = OPTION_FLAG, .set = set_subreaper,

@@ -94,6 +94,11 @@ void report_print(const struct reaper *r, int code, const char *why)
 	report_line(line);
 	report_child(r, line, sizeof(line));
 	report_line(line);
+	if (r->cfg->restart != RESTART_NO) {
+		snprintf(line, sizeof(line), "runs: %u (--restart=%s)", r->stats.runs,
+			 r->cfg->restart == RESTART_ALWAYS ? "always" : "on-failure");
+		report_line(line);
+	}
 	format_counts(r->stats.received, part, sizeof(part));
 	snprintf(line, sizeof(line), "signals received: %s", part);
 	report_line(line);

@@ -33,6 +33,8 @@ struct shutdown_state {
 	bool timed_out;          /* the job was stopped by --timeout: exit 124 */
 	bool kill_sent;          /* escalation has reached KILL */
 	bool job_ended;          /* main child gone (or --pause told to stop), acted on */
+	uint64_t restart_at_ms;  /* --restart: the back-off between two runs ends */
+	bool restart_due;        /* ...and it has */
 };
 
 /* Signals sent to every descendant (--orphans, KILL escalation), or the
@@ -122,7 +124,15 @@ void shutdown_arm(struct reaper *r);
  * passed, which then counts as the timer firing. No system call. */
 int shutdown_wait_ms(const struct reaper *r);
 
-/* true when reaper may exit now. */
+/* --restart: the back-off ends delay_ms from now; arms the timer. */
+void shutdown_restart_after(struct reaper *r, uint64_t delay_ms);
+
+/* A new run starts: forget the last one's end, its KILL deadline and
+ * escalation (--timeout and --send go on counting from reaper's start). */
+void shutdown_new_run(struct reaper *r);
+
+/* true when the run is over: the main child has ended and --orphans is
+ * done with what it left (reaper exits then, unless --restart). */
 bool shutdown_done(const struct reaper *r);
 
 #endif

@@ -34,6 +34,7 @@ struct stats {
 	unsigned killed;            /* descendants sent KILL by escalation */
 	uint64_t first_stop_ns;     /* first stop signal delivered; 0 none */
 	uint64_t child_end_ns;      /* main child reaped; 0 not yet */
+	unsigned runs;              /* the main child was started so many times */
 };
 
 /* How a wait status is worded; tell_status is the one formatter of it. */
@@ -82,7 +83,11 @@ void tell_pause_ends(const struct reaper *r, int signo);
 void tell_own_fault(const struct reaper *r, int signo, int code);
 
 /* The main child was started. */
-void tell_spawn(const struct reaper *r);
+void tell_spawn(struct reaper *r);
+
+/* --restart decided, after run number run - 1: verdict (enum
+ * restart_verdict), and for RESTART_AGAIN, run starts after delay_ms. */
+void tell_restart(const struct reaper *r, int verdict, unsigned run, uint64_t delay_ms);
 
 /* The run ends: the last log and trace lines, then the --report summary. */
 void tell_done(const struct reaper *r, const struct reap_ending *e);

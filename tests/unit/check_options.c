@@ -41,6 +41,7 @@ static const struct {
 	{"kill-after", "2s"},        {"child-pdeathsig", "none"}, {"user", "nobody"},
 	{"caps", "none"},            {"trace-file", "/tmp/t"}, {"send", "TERM@1s"},
 	{"parent-death-signal", "KILL"}, {"expect-exit", "3"},
+	{"restart", "on-failure"},   {"restart-max", "3"},     {"restart-delay", "100ms"},
 };
 
 static const char *sample(const struct option_row *row)
