@@ -152,6 +152,8 @@ void cli_defaults(struct config *cfg)
 	cfg->grace_ms = 3000;
 	cfg->stop_signo = SIGTERM;
 	cfg->child_pdeathsig = PDEATHSIG_DEFAULT;
+	cfg->restart_max = RESTART_UNLIMITED;
+	cfg->restart_delay_ms = 1000;
 	for (int signo = 0; signo < NSIG; signo++)
 		cfg->rewrite[signo] = signo;
 }
@@ -306,6 +308,9 @@ enum cli_action cli_parse(struct config *cfg, int argc, char *argv[],
 		return usage(result, "--pause runs no command, but '%s' was given", cfg->argv[0]);
 	if (!cfg->pause && cfg->argv == NULL)
 		return usage(result, "no command given");
+	if (cfg->restart != RESTART_NO && (cfg->pause || cfg->isolate))
+		return usage(result, "--restart cannot be combined with %s",
+			     cfg->pause ? "--pause" : "--isolate");
 	return CLI_RUN;
 }
 

@@ -34,6 +34,16 @@ enum report_format {
 	REPORT_JSON, /* one JSON object: doc/reaper.1, REPORT FILE */
 };
 
+/* --restart: when the main child is started again after it ends. */
+enum restart_policy {
+	RESTART_NO,         /* never (default) */
+	RESTART_ON_FAILURE, /* when reaper would exit non-zero for the run */
+	RESTART_ALWAYS,     /* whatever the run's status */
+};
+
+/* --restart-max default: no limit. */
+#define RESTART_UNLIMITED ((unsigned)-1)
+
 /* --child-pdeathsig default: KILL when reaper is not PID 1. */
 #define PDEATHSIG_DEFAULT (-1)
 
@@ -77,6 +87,9 @@ struct config {
 	enum report_format report_format;
 	struct send_at sends[SEND_MAX]; /* --send, in time order (stable) */
 	size_t send_count;
+	enum restart_policy restart;
+	unsigned restart_max;    /* restarts at most; RESTART_UNLIMITED by default */
+	uint64_t restart_delay_ms; /* first back-off; doubles up to 32 times it */
 };
 
 #endif

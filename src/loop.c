@@ -6,7 +6,9 @@
  * forward each recorded signal in the order read (real-time signals queue,
  * so each one read is forwarded once; --stop-delay may hold the first stop
  * signal), then the shutdown step (deadlines, the end of a delay,
- * orphans). Never: a timeout on the wait (but the one deadline that stands
+ * orphans). Once a run is over, --restart says whether the loop waits out
+ * a back-off and hands back to main for the next start. Never: a timeout
+ * on the wait (but the one deadline that stands
  * in for a timerfd reaper had no descriptor for), an allocation, or an exit.
  * The signalfd is blocking: it is read when poll says so, or directly when
  * there is nothing else to wait on.
@@ -26,6 +28,7 @@
 #include "log.h"
 #include "reap.h"
 #include "reaper.h"
+#include "restart.h"
 #include "shutdown.h"
 #include "sysio.h"
 #include "terminal.h"
@@ -157,6 +160,8 @@ static void act_on(struct reaper *r, int signo)
 		terminal_resume(r);
 	forward_signal(r, signo, true, &f);
 	tell_forward(r, &f);
+	if (f.d.terminating)
+		r->restart.stop_requested = true;
 	if (f.sent != 0)
 		shutdown_after_forward(r, &f.d);
 	terminal_stop_with_job(r, signo);
@@ -170,6 +175,10 @@ static void handle_signal(struct reaper *r, int signo, int from, unsigned uid)
 	bool held;
 
 	tell_signal(r, signo, from, uid);
+	/* Told to stop (whatever --rewrite or --stop-delay make of it): no
+	 * run after this one. */
+	if (forward_is_terminating(r->cfg, signo))
+		r->restart.stop_requested = true;
 	int released = shutdown_hold(r, signo, &held);
 	if (released != 0)
 		act_on(r, released);
@@ -196,14 +205,21 @@ static bool next_turn(const struct reaper *r, struct turn *t, bool ready[POLL_CO
 	return true;
 }
 
-void loop_run(struct reaper *r)
+enum loop_end loop_run(struct reaper *r)
 {
 	struct turn t;
 	bool drained = true;
 
 	shutdown_start(r);
 	shutdown_arm(r);
-	while (!shutdown_done(r)) {
+	for (;;) {
+		if (shutdown_done(r)) {
+			enum restart_step step = restart_step(r);
+			if (step == RESTART_STEP_END)
+				return LOOP_END;
+			if (step == RESTART_STEP_START)
+				return LOOP_START_AGAIN;
+		}
 		bool ready[POLL_COUNT] = {false};
 		drained = next_turn(r, &t, ready, drained);
 		forward_turn_begin(r);

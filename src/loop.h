@@ -42,8 +42,16 @@ bool loop_pause_ends(int signo);
 struct loop_wait loop_wait_plan(bool has_timer, bool has_control, int deadline_ms,
 				bool drained);
 
-/* Run until the main child has been reaped (or, with --pause, until TERM
- * or INT). Never exits the process; errors are logged and survived. */
-void loop_run(struct reaper *r);
+/* Why loop_run returned. */
+enum loop_end {
+	LOOP_END,          /* reaper exits */
+	LOOP_START_AGAIN,  /* --restart: start the main child again, then loop_run */
+};
+
+/* Run until the main child has been reaped and --orphans is done with
+ * what it left (or, with --pause, until TERM or INT); with --restart, on
+ * through the back-off. Never exits the process; errors are logged and
+ * survived. */
+enum loop_end loop_run(struct reaper *r);
 
 #endif

@@ -27,6 +27,7 @@
 #include "reap.h"
 #include "reportfile.h"
 #include "reaper.h"
+#include "restart.h"
 #include "clock.h"
 #include "spawn.h"
 #include "tell.h"
@@ -151,6 +152,10 @@ static void close_fds(unsigned lo, unsigned hi)
  * can take its uid; NULL when we started none). */
 static void settle(struct reaper *r, const struct privs *privs)
 {
+	/* --restart: the next run needs all of it (descriptors, working
+	 * directory, the privileges to become its user) as the first had it. */
+	if (r->cfg->restart != RESTART_NO)
+		return;
 	int keep[] = {STDERR_FILENO, r->signal_fd, r->job.child_pidfd, r->tty.fd, r->control_fd,
 		      r->trace_fd, r->report_dir_fd};
 	size_t n = sizeof(keep) / sizeof(keep[0]);
@@ -185,9 +190,11 @@ static void prepare_privs(const struct reaper *r, struct privs *privs)
 		log_fatal("%s", err);
 }
 
-/* Spawn COMMAND. Returns 0, or the exit code when it could not run. */
+/* Spawn COMMAND (again, with --restart). Returns 0, or the exit code when
+ * it could not run. */
 static int start_job(struct reaper *r, const struct privs *privs)
 {
+	restart_begin_run(r);
 	int failed = spawn_child(r, environ, privs);
 
 	if (failed != 0)
@@ -236,7 +243,11 @@ int main(int argc, char *argv[])
 			return failed;
 	}
 	settle(&r, relay || cfg.pause ? NULL : &privs);
+	while (loop_run(&r) == LOOP_START_AGAIN) {
+		int failed = start_job(&r, &privs);
+		if (failed != 0)
+			return failed;
+	}
 	privs_free(&privs);
-	loop_run(&r);
 	return finish(&r);
 }

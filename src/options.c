@@ -17,6 +17,7 @@
 #define FORWARD_VALUES "group, child or tree"
 #define ORPHANS_VALUES "terminate, wait, leave or term-leave"
 #define DURATION_VALUES "a duration such as 250ms, 10s, 1.5s, 2m, 1h"
+#define RESTART_VALUES "no, on-failure or always"
 #define SEND_VALUES "SIG@DURATION, at most 32"
 #define BOOLEAN "a boolean"
 
@@ -93,6 +94,14 @@ static const struct option_row rows[] = {
 	 .set = set_send, .expected = SEND_VALUES, .explain = signal_explain_send,
 	 .list = true, .list_expected = SEND_VALUES "[,...]",
 	 .help = "  --send SIG@DURATION       send SIG to the job DURATION after start\n"},
+	/* --restart and its two settings: one line of --help. */
+	{.name = "restart", .kind = OPTION_VALUE, .variable = "REAPER_RESTART",
+	 .set = set_restart, .expected = RESTART_VALUES,
+	 .help = "  --restart=no|on-failure|always  --restart-max N  --restart-delay DURATION\n"},
+	{.name = "restart-max", .kind = OPTION_VALUE, .variable = "REAPER_RESTART_MAX",
+	 .set = set_restart_max, .expected = "a number of restarts"},
+	{.name = "restart-delay", .kind = OPTION_VALUE, .variable = "REAPER_RESTART_DELAY",
+	 .set = set_restart_delay, .expected = DURATION_VALUES},
 	{.name = "parent-death-signal", .letter = 'p', .kind = OPTION_VALUE,
 	 .variable = "REAPER_PARENT_DEATH_SIGNAL", .set = set_parent_death_signal,
 	 .expected = "a signal", .explain = explain_signal,
@@ -101,12 +110,11 @@ static const struct option_row rows[] = {
 	 .variable = "REAPER_EXPECT_EXIT", .set = set_expect_exit,
 	 .expected = "an exit code 0 to 255", .list = true,
 	 .list_expected = "N[,N...] with N 0 to 255",
-	 .help = "  -e, --expect-exit N       exit code N of COMMAND counts as 0 (repeatable)\n"},
+	 .help = "  -e, --expect-exit N  exit code N counts as 0;  -P, --pause  reap until TERM\n"},
 	{.name = "warn-reap", .letter = 'w', .kind = OPTION_FLAG, .variable = "REAPER_WARN_REAP",
 	 .set = set_warn_reap, .expected = BOOLEAN}, /* on the line of -v */
 	{.name = "pause", .letter = 'P', .kind = OPTION_FLAG, .variable = "REAPER_PAUSE",
-	 .set = set_pause, .expected = BOOLEAN,
-	 .help = "  -P, --pause               run nothing; reap until TERM or INT\n"},
+	 .set = set_pause, .expected = BOOLEAN}, /* on the line of -e */
 	/* -v and -q count, so that -q wins over -v wherever it stands. */
 	{.name = "verbose", .letter = 'v', .kind = OPTION_COUNT, .count_max = 3,
 	 .variable = "REAPER_VERBOSE", .set = set_verbose, .expected = "0 to 3 or a boolean",

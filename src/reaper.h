@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include "reap.h"
+#include "restart.h"
 #include "shutdown.h"
 #include "tell.h"
 #include "terminal.h"
@@ -36,6 +37,7 @@ struct reaper {
 
 	struct job job;               /* reap.c (spawn.c, isolate.c: pid, pidfd) */
 	struct shutdown_state shutdown; /* shutdown.c: deadlines, escalation */
+	struct restart_state restart; /* restart.c (loop.c: stop_requested) */
 	struct terminal tty;          /* terminal.c (main, isolate.c: job_pgid) */
 	struct stats stats;           /* tell.c: --report counters */
 

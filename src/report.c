@@ -109,6 +109,11 @@ void report_render(const struct reaper *r, int code, const char *why, report_emi
 	emit(ctx, line);
 	report_child(r, line, sizeof(line));
 	emit(ctx, line);
+	if (r->cfg->restart != RESTART_NO) {
+		snprintf(line, sizeof(line), "runs: %u (--restart=%s)", r->stats.runs,
+			 r->cfg->restart == RESTART_ALWAYS ? "always" : "on-failure");
+		emit(ctx, line);
+	}
 	format_counts(r->stats.received, part, sizeof(part));
 	snprintf(line, sizeof(line), "signals received: %s", part);
 	emit(ctx, line);

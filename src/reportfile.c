@@ -221,6 +221,10 @@ static const struct json_key keys[] = {
 	KEY("exit_code", JSON_INT, exit_code),
 	KEY("reason", JSON_STRING, reason),
 	KEY("reason_text", JSON_STRING, reason_text),
+	KEY("runs", JSON_INT, runs),
+	KEY("stop_delay_ms", JSON_INT, stop_delay_ms),
+	KEY("held_signal", JSON_STRING, held_signal),
+	KEY("held_ms", JSON_INT, held_ms),
 };
 
 void reportfile_render_json(const struct reportfile_facts *f, struct reportfile_out *out)
@@ -299,7 +303,12 @@ void reportfile_gather(const struct reaper *r, const struct reap_ending *e, uint
 		.killed_by_escalation = s->killed,
 		.exit_code = e->code,
 		.reason = reasons[e->reason],
+		.runs = s->runs,
+		.stop_delay_ms = cfg->stop_delay_ms != 0 ? (int64_t)cfg->stop_delay_ms : -1,
+		.held_ms = s->held_signo != 0 ? (int64_t)s->held_ms : -1,
 	};
+	if (s->held_signo != 0)
+		f->held_signal = signal_name(s->held_signo, f->held_signal_name);
 	if (ended && WIFSIGNALED(status))
 		f->child_signal = signal_name(WTERMSIG(status), f->child_signal_name);
 	f->reason_text = tell_reason(e, f->reason_words, sizeof(f->reason_words));

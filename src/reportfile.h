@@ -47,7 +47,12 @@ struct reportfile_facts {
 	int64_t exit_code;             /* reaper's */
 	const char *reason;            /* reap_ending's reason, one word */
 	const char *reason_text;       /* and in words (tell_reason) */
+	int64_t runs;                  /* times the main child started (--restart) */
+	int64_t stop_delay_ms;         /* --stop-delay; -1: not given */
+	const char *held_signal;       /* the stop signal it held, or NULL */
+	int64_t held_ms;               /* for how long; -1: none held */
 	char child_signal_name[SIGNAME_MAX]; /* storage behind child_signal */
+	char held_signal_name[SIGNAME_MAX];  /* storage behind held_signal */
 	char reason_words[96];         /* storage behind reason_text */
 };
 

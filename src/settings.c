@@ -201,6 +201,35 @@ int set_send(struct config *cfg, const char *value)
 	return 0;
 }
 
+int set_restart(struct config *cfg, const char *value)
+{
+	static const char *const names[] = {
+		[RESTART_NO] = "no", [RESTART_ON_FAILURE] = "on-failure", [RESTART_ALWAYS] = "always",
+	};
+	int policy = choose(value, names, sizeof(names) / sizeof(names[0]));
+
+	if (policy < 0)
+		return policy;
+	cfg->restart = (enum restart_policy)policy;
+	return 0;
+}
+
+/* At most RESTART_UNLIMITED - 1: the default, no limit, is not a number. */
+int set_restart_max(struct config *cfg, const char *value)
+{
+	unsigned long max;
+	int err = parse_uint(value, RESTART_UNLIMITED - 1, &max);
+
+	if (err == 0)
+		cfg->restart_max = (unsigned)max;
+	return err;
+}
+
+int set_restart_delay(struct config *cfg, const char *value)
+{
+	return parse_duration_ms(value, &cfg->restart_delay_ms);
+}
+
 int set_trace(struct config *cfg, const char *value)
 {
 	return set_flag(&cfg->trace, value);

@@ -38,6 +38,9 @@ setting_fn set_forward, set_single_child, set_rewrite, set_orphans, set_grace,
 	set_parent_death_signal, set_expect_exit, set_warn_reap, set_pause, set_subreaper,
 	set_stop_delay;
 
+/* --restart, --restart-max, --restart-delay. */
+setting_fn set_restart, set_restart_max, set_restart_delay;
+
 /* REAPER_VERBOSE and -v: a count 0 to 3 (-vv is "2") or a boolean;
  * REAPER_QUIET and -q: a boolean. */
 setting_fn set_verbose, set_quiet;

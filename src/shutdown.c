@@ -272,6 +272,10 @@ size_t shutdown_on_timer(struct reaper *r, int due[], size_t max)
 		s->kill_at_ms = 0;
 		escalate(r, SIGKILL, false);
 	}
+	if (s->restart_at_ms != 0 && now >= s->restart_at_ms) {
+		s->restart_at_ms = 0;
+		s->restart_due = true;
+	}
 	for (size_t i = 0; i < what.sends; i++)
 		due[i] = r->cfg->sends[s->next_send++].signo;
 	return what.sends;
@@ -306,6 +310,7 @@ void shutdown_arm(struct reaper *r)
 	uint64_t next = shutdown_earliest(s->timeout_at_ms, s->kill_at_ms,
 					  shutdown_send_at(r->cfg, r->start_ns, s->next_send));
 	next = shutdown_earliest(next, s->release_at_ms, 0); /* --stop-delay */
+	next = shutdown_earliest(next, s->restart_at_ms, 0); /* --restart's back-off */
 
 	if (next == s->armed_ms)
 		return;
@@ -343,6 +348,24 @@ int shutdown_wait_ms(const struct reaper *r)
 	if (r->shutdown.timer_fd >= 0 || r->shutdown.armed_ms == 0)
 		return -1;
 	return clock_wait_ms(r->shutdown.armed_ms, clock_now_ns());
+}
+
+void shutdown_restart_after(struct reaper *r, uint64_t delay_ms)
+{
+	r->shutdown.restart_at_ms = shutdown_deadline_after(clock_now_ns(), delay_ms);
+	r->shutdown.restart_due = false;
+	shutdown_arm(r);
+}
+
+void shutdown_new_run(struct reaper *r)
+{
+	struct shutdown_state *s = &r->shutdown;
+
+	s->job_ended = false;
+	s->kill_sent = false;
+	s->kill_at_ms = 0;
+	s->restart_at_ms = 0;
+	s->restart_due = false;
 }
 
 bool shutdown_done(const struct reaper *r)

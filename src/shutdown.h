@@ -40,6 +40,8 @@ struct shutdown_state {
 	uint64_t held_at_ms;
 	uint64_t release_at_ms;
 	bool hold_used;
+	uint64_t restart_at_ms;  /* --restart: the back-off between two runs ends */
+	bool restart_due;        /* ...and it has */
 };
 
 /* What --stop-delay does with a signal that came for the job. */
@@ -180,7 +182,15 @@ void shutdown_arm(struct reaper *r);
  * passed, which then counts as the timer firing. No system call. */
 int shutdown_wait_ms(const struct reaper *r);
 
-/* true when reaper may exit now. */
+/* --restart: the back-off ends delay_ms from now; arms the timer. */
+void shutdown_restart_after(struct reaper *r, uint64_t delay_ms);
+
+/* A new run starts: forget the last one's end, its KILL deadline and
+ * escalation (--timeout and --send go on counting from reaper's start). */
+void shutdown_new_run(struct reaper *r);
+
+/* true when the run is over: the main child has ended and --orphans is
+ * done with what it left (reaper exits then, unless --restart). */
 bool shutdown_done(const struct reaper *r);
 
 #endif

@@ -19,6 +19,7 @@
  *   release   sig after by              the held signal goes out after a duration;
  *                                       by=delay, signal, exit or timeout
  *   timeout   after sig                 --timeout expired; sig goes to the job
+ *   restart   run delay_ms              --restart: run number run starts after delay_ms
  *   done      code reason               reaper exits with code
  *
  * Never: a decision (the facts carry them), a signal, an allocation, or
@@ -41,6 +42,7 @@
 #include "reaper.h"
 #include "report.h"
 #include "reportfile.h"
+#include "restart.h"
 #include "shutdown.h"
 #include "trace.h"
 
@@ -206,10 +208,12 @@ void tell_own_fault(const struct reaper *r, int signo, int code)
 
 /* ---- processes ------------------------------------------------------------- */
 
-void tell_spawn(const struct reaper *r)
+void tell_spawn(struct reaper *r)
 {
 	char cmd[256];
 
+	if (counting(r))
+		r->stats.runs++;
 	log_msg(LOG_INFO, "started %s as pid %d", r->cfg->argv[0], (int)r->job.child_pid);
 	if (trace_on(r))
 		trace_event(r, "event=spawn pid=%d cmd=%s", (int)r->job.child_pid,
@@ -334,7 +338,7 @@ void tell_release(struct reaper *r, const struct hold_release *h)
 	log_msg(LOG_INFO, "%s %s held %s: %s%s", h->dropped ? "dropping" : "forwarding", name, text,
 		until[h->by], h->dropped ? ", nothing left to get it" : "");
 	trace_event(r, "event=release sig=%s after=%s by=%s", name, text, by[h->by]);
-	if (r->cfg->report) {
+	if (counting(r)) {
 		r->stats.held_signo = h->signo;
 		r->stats.held_ms = h->held_ms;
 		r->stats.held_until = until[h->by];
@@ -349,6 +353,30 @@ void tell_timeout(const struct reaper *r, const struct timeout *t)
 		format_duration(t->after_ms, text), signal_name(t->signo, sig),
 		format_duration(t->kill_ms, kill_text));
 	trace_event(r, "event=timeout after=%s sig=%s", text, sig);
+}
+
+void tell_restart(const struct reaper *r, int verdict, unsigned run, uint64_t delay_ms)
+{
+	char text[DURATION_TEXT_MAX];
+
+	switch ((enum restart_verdict)verdict) {
+	case RESTART_NOT_ASKED:
+		return;
+	case RESTART_TOLD_TO_STOP:
+		log_msg(LOG_INFO, "not restarting: reaper was told to stop");
+		return;
+	case RESTART_SUCCEEDED:
+		log_msg(LOG_INFO, "not restarting: the run succeeded (--restart=on-failure)");
+		return;
+	case RESTART_MAX_REACHED:
+		log_msg(LOG_INFO, "not restarting: --restart-max %u reached", r->cfg->restart_max);
+		return;
+	case RESTART_AGAIN:
+		break;
+	}
+	log_msg(LOG_INFO, "restarting %s in %s (run %u)", r->cfg->argv[0],
+		format_duration(delay_ms, text), run);
+	trace_event(r, "event=restart run=%u delay_ms=%llu", run, (unsigned long long)delay_ms);
 }
 
 void tell_done(const struct reaper *r, const struct reap_ending *e)

@@ -39,6 +39,7 @@ struct stats {
 	int held_signo;             /* --stop-delay held this stop signal; 0 none */
 	uint64_t held_ms;           /* for this long (once it went out)... */
 	const char *held_until;     /* ...until this ("the delay ran out") */
+	unsigned runs;              /* the main child was started so many times */
 };
 
 /* How a wait status is worded; tell_status is the one formatter of it. */
@@ -94,7 +95,11 @@ void tell_pause_ends(const struct reaper *r, int signo);
 void tell_own_fault(const struct reaper *r, int signo, int code);
 
 /* The main child was started. */
-void tell_spawn(const struct reaper *r);
+void tell_spawn(struct reaper *r);
+
+/* --restart decided, after run number run - 1: verdict (enum
+ * restart_verdict), and for RESTART_AGAIN, run starts after delay_ms. */
+void tell_restart(const struct reaper *r, int verdict, unsigned run, uint64_t delay_ms);
 
 /* The run ends: the last log and trace lines, then the --report summary
  * and the --report-file. */

@@ -225,6 +225,16 @@ static const struct {
 	{ { "reaper", "--stop-signal", "", "c" }, { NULL }, CLI_USAGE, "--stop-signal" },
 	{ { "reaper", "-u", "", "c" }, { NULL }, CLI_USAGE, "--user" },
 	{ { "reaper", "-r", "", "c" }, { NULL }, CLI_USAGE, "--rewrite" },
+	/* --restart: its values, and what it cannot be combined with. */
+	{ { "reaper", "--restart=sometimes", "c" }, { NULL }, CLI_USAGE, "--restart" },
+	{ { "reaper", "--restart-max=-1", "c" }, { NULL }, CLI_USAGE, "--restart-max" },
+	{ { "reaper", "--restart-delay=soon", "c" }, { NULL }, CLI_USAGE, "--restart-delay" },
+	{ { "reaper", "c" }, { "REAPER_RESTART=yes" }, CLI_USAGE, "REAPER_RESTART" },
+	{ { "reaper", "c" }, { "REAPER_RESTART_MAX=x" }, CLI_USAGE, "REAPER_RESTART_MAX" },
+	{ { "reaper", "c" }, { "REAPER_RESTART_DELAY=-1s" }, CLI_USAGE, "REAPER_RESTART_DELAY" },
+	{ { "reaper", "--restart=always", "--pause" }, { NULL }, CLI_USAGE, "--pause" },
+	{ { "reaper", "--restart=on-failure", "--isolate", "c" }, { NULL }, CLI_USAGE, "--isolate" },
+	{ { "reaper", "--isolate", "c" }, { "REAPER_RESTART=always" }, CLI_USAGE, "--restart" },
 };
 
 START_TEST(test_stop)

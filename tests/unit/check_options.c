@@ -42,6 +42,7 @@ static const struct {
 	{"caps", "none"},            {"trace-file", "/tmp/t"}, {"send", "TERM@1s"},
 	{"parent-death-signal", "KILL"}, {"expect-exit", "3"}, {"stop-delay", "10s"},
 	{"report-file", "/tmp/r"},    {"report-format", "json"},
+	{"restart", "on-failure"},   {"restart-max", "3"},     {"restart-delay", "100ms"},
 };
 
 static const char *sample(const struct option_row *row)

@@ -154,6 +154,16 @@ static void no_stop(void)
 	r.stats.child_end_ns = 2000 * MS;
 }
 
+/* --restart ran it three times; --stop-delay held the TERM 1.5 s. */
+static void held_and_restarted(void)
+{
+	exited_after_term();
+	r.stats.runs = 3;
+	cfg.stop_delay_ms = 2000;
+	r.stats.held_signo = SIGTERM;
+	r.stats.held_ms = 1500;
+}
+
 static const struct case_row cases[] = {
 	{"exited", exited_after_term, {0, REAP_EXITED, W_EXITCODE(0, 0)},
 	 {"\"signals_received\": {\"TERM\": 1},", "\"signals_forwarded\": {\"TERM\": 1, \"CONT\": 1},",
@@ -163,7 +173,7 @@ static const struct case_row cases[] = {
 	 {"\"child_ended\": \"killed\",", "\"child_exit_code\": null,", "\"child_signal\": \"KILL\",",
 	  "\"child_end_after_stop_ms\": 5001,", "\"killed_by_escalation\": 3,",
 	  "\"exit_code\": 137,", "\"reason\": \"killed\",",
-	  "\"reason_text\": \"the main child was killed by KILL\""}},
+	  "\"reason_text\": \"the main child was killed by KILL\","}},
 	{"timed out", timed_out, {124, REAP_TIMED_OUT, 0},
 	 {"\"signals_received\": {},", "\"child_signal\": \"SEGV\",", "\"child_core_dumped\": true,",
 	  "\"kill_after_ms\": null,", "\"leftovers_sent_term\": 2,", "\"reason\": \"timed_out\",",
@@ -176,7 +186,10 @@ static const struct case_row cases[] = {
 	{"no stop", no_stop, {0, REAP_EXPECTED, W_EXITCODE(3, 0)},
 	 {"\"child_exit_code\": 3,", "\"first_stop_ms\": null,", "\"child_end_after_stop_ms\": null,",
 	  "\"exit_code\": 0,", "\"reason\": \"expected\",", "\"processes_reaped\": 1,",
-	  "\"reason_text\": \"the main child's 3 is expected (-e)\"", "\"runtime_ms\": 4000,"}},
+	  "\"reason_text\": \"the main child's 3 is expected (-e)\",", "\"runtime_ms\": 4000,"}},
+	{"held and restarted", held_and_restarted, {0, REAP_EXITED, W_EXITCODE(0, 0)},
+	 {"\"runs\": 3,", "\"stop_delay_ms\": 2000,", "\"held_signal\": \"TERM\",",
+	  "\"held_ms\": 1500"}},
 };
 
 START_TEST(test_facts)
@@ -220,7 +233,11 @@ START_TEST(test_whole_object)
 		"  \"killed_by_escalation\": 0,\n"
 		"  \"exit_code\": 0,\n"
 		"  \"reason\": \"exited\",\n"
-		"  \"reason_text\": \"the main child's exit code\"\n"
+		"  \"reason_text\": \"the main child's exit code\",\n"
+		"  \"runs\": 0,\n"
+		"  \"stop_delay_ms\": null,\n"
+		"  \"held_signal\": null,\n"
+		"  \"held_ms\": null\n"
 		"}\n";
 	struct reap_ending end = {0, REAP_EXITED, W_EXITCODE(0, 0)};
 	struct reportfile_facts f;
