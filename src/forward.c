@@ -50,6 +50,13 @@ struct forward_route forward_route(const struct config *cfg, int signo, bool rew
  * child's PID is still ours, since we have not reaped it, so kill(2)
  * cannot hit a recycled process. The group is ESRCH when the child left
  * it (setsid) and nobody else is in it: then the child alone. */
+static int send_to_child(const struct reaper *r, int signo)
+{
+	if (r->job.child_pidfd >= 0)
+		return pidfd_send_signal(r->job.child_pidfd, signo, NULL, 0) == 0 ? 0 : -errno;
+	return kill(r->job.child_pid, signo) == 0 ? 0 : -errno;
+}
+
 static int send_by(const struct reaper *r, enum forward_way way, int signo)
 {
 	pid_t child = r->job.child_pid;
@@ -58,15 +65,12 @@ static int send_by(const struct reaper *r, enum forward_way way, int signo)
 		return -ESRCH; /* --pause: no main child */
 	switch (way) {
 	case FWD_BY_PIDFD:
-		return pidfd_send_signal(r->job.child_pidfd, signo, NULL, 0) == 0 ? 0 : -errno;
-	case FWD_BY_PID:
-		return kill(child, signo) == 0 ? 0 : -errno;
+	case FWD_BY_PID: /* forward_route chose by the pidfd, as send_to_child does */
+		return send_to_child(r, signo);
 	case FWD_BY_GROUP:
 		if (kill(-child, signo) == 0)
 			return 0;
-		if (errno != ESRCH)
-			return -errno;
-		return send_by(r, r->job.child_pidfd >= 0 ? FWD_BY_PIDFD : FWD_BY_PID, signo);
+		return errno == ESRCH ? send_to_child(r, signo) : -errno;
 	case FWD_BY_WALK:
 	case FWD_BY_BROADCAST: { /* descendants_signal tells them apart by self_pid */
 		int n = descendants_signal(r, signo, false, false);

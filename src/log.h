@@ -9,7 +9,6 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdnoreturn.h>
 
 enum log_level {
 	LOG_ERROR = 0, /* -q: failures of reaper itself only */
@@ -39,6 +38,6 @@ void log_err(enum log_level level, int err, const char *fmt, ...)
 void log_write_line(int fd, const char *line, size_t len);
 
 /* Before the child runs: print the error and exit 125. */
-noreturn void log_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+_Noreturn void log_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

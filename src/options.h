@@ -45,22 +45,22 @@ struct option_peer {
 
 struct option_row {
 	const char *name;       /* long option without "--" ("timeout") */
-	char letter;            /* short option ('t'), or 0 */
-	enum option_kind kind;
 	const char *variable;   /* "REAPER_TIMEOUT", or NULL */
 	setting_fn *set;        /* NULL only for HELP, VERSION, LICENSE */
 	const char *expected;   /* a good value, for "(expected ...)" */
 	explain_fn *explain;    /* why a value was refused, or NULL */
-	/* The variable takes a comma-separated list, each item a value of
-	 * the option; list_expected describes it. */
-	bool list;
+	/* The variable takes a comma-separated list (list below), each item
+	 * a value of the option; list_expected describes it. */
 	const char *list_expected;
-	unsigned count_max;     /* OPTION_COUNT: the most the setter is told */
 	const struct option_peer *peers; /* peer_count of them (or NULL, 0) */
 	size_t peer_count;
 	/* Its line of --help (with the newline), or NULL when another row's
 	 * line names it too. In table order they are the body of --help. */
 	const char *help;
+	enum option_kind kind;
+	unsigned count_max;     /* OPTION_COUNT: the most the setter is told */
+	char letter;            /* short option ('t'), or 0 */
+	bool list;
 };
 
 /* Rows at most: the size of getopt tables built on the stack. */

@@ -34,11 +34,11 @@ static const struct personality reaper_own = {
  * "NAME VERSION - git.COMMIT" for `docker info`, so there is no need to
  * pretend to be tini there (issue 18). */
 #define TINI_ROW(program, version_style) { \
-	.name = program, \
+	.name = (program), \
 	.forward = FWD_CHILD, \
 	.orphans = ORPHANS_LEAVE, \
 	.usage_exit = 1, \
-	.version = version_style, \
+	.version = (version_style), \
 	.summary = "Running as " program ": signals go to the child alone (-g: its group), " \
 		   "and what it leaves is left at exit.\n" OVERRIDE, \
 }

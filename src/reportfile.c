@@ -25,6 +25,7 @@
 #include "reap.h"
 #include "reaper.h"
 #include "report.h"
+#include "sysio.h"
 #include "tell.h"
 
 /* ---- output ---------------------------------------------------------------- */
@@ -351,17 +352,19 @@ void reportfile_open(struct reaper *r)
 	const char *base = split_path(path, dir, sizeof(dir));
 	if (base == NULL || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
 		log_fatal("--report-file: '%s' does not name a file", path);
-	r->report_dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (r->report_dir_fd < 0)
+	int dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir_fd < 0)
 		log_fatal("--report-file: cannot open the directory '%s': %m", dir);
-	if (fstatat(r->report_dir_fd, base, &st, 0) == 0 && S_ISDIR(st.st_mode))
+	r->report_dir_fd = dir_fd;
+	/* cppcheck-suppress invalidFunctionArg ; log_fatal does not return, cppcheck reads no <stdnoreturn.h> */
+	if (fstatat(dir_fd, base, &st, 0) == 0 && S_ISDIR(st.st_mode))
 		log_fatal("--report-file: '%s' is a directory", path);
 	temp_name(base, tmp, sizeof(tmp));
-	int fd = openat(r->report_dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	int fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 	if (fd < 0)
 		log_fatal("--report-file: cannot create a file in '%s': %m", dir);
-	(void)close(fd); /* empty, nothing written */
-	if (unlinkat(r->report_dir_fd, tmp, 0) < 0)
+	sysio_close(fd); /* empty, nothing written */
+	if (unlinkat(dir_fd, tmp, 0) < 0)
 		log_fatal("--report-file: cannot remove '%s/%s': %m", dir, tmp);
 }
 

@@ -81,8 +81,9 @@ int terminal_release(struct reaper *r)
 	if (sigemptyset(&hangup) < 0 || sigaddset(&hangup, SIGHUP) < 0 ||
 	    sigaddset(&hangup, SIGCONT) < 0)
 		return fd;
-	for (int i = 0; i < 2 && sigtimedwait(&hangup, NULL, &now) > 0; i++)
-		continue;
+	/* At most the two the kernel sent; none waiting is the usual case. */
+	if (sigtimedwait(&hangup, NULL, &now) > 0)
+		(void)sigtimedwait(&hangup, NULL, &now);
 	return fd;
 }
 
