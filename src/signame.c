@@ -138,15 +138,26 @@ const char *signal_unforwardable_reason(int signo)
 	}
 }
 
+/* text's part before end (a separator in it) into buf; false when it
+ * does not fit. */
+static bool cut(const char *text, const char *end, char *buf, size_t size)
+{
+	size_t len = (size_t)(end - text);
+
+	if (len >= size)
+		return false;
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	return true;
+}
+
 int parse_rewrite(const char *text, int *from, int *to)
 {
 	char source[32];
 	const char *colon = text != NULL ? strchr(text, ':') : NULL;
 
-	if (colon == NULL || (size_t)(colon - text) >= sizeof(source))
+	if (colon == NULL || !cut(text, colon, source, sizeof(source)))
 		return -EINVAL;
-	memcpy(source, text, (size_t)(colon - text));
-	source[colon - text] = '\0';
 
 	int f, t;
 	int err = parse_signal(source, false, &f);
@@ -167,10 +178,8 @@ int parse_send(const char *text, int *signo, uint64_t *at_ms)
 	char sig[32];
 	const char *at = text != NULL ? strrchr(text, '@') : NULL;
 
-	if (at == NULL || (size_t)(at - text) >= sizeof(sig))
+	if (at == NULL || !cut(text, at, sig, sizeof(sig)))
 		return -EINVAL;
-	memcpy(sig, text, (size_t)(at - text));
-	sig[at - text] = '\0';
 
 	int s;
 	uint64_t ms;
@@ -184,18 +193,6 @@ int parse_send(const char *text, int *signo, uint64_t *at_ms)
 	return 0;
 }
 
-/* text's part before end (a separator in it) into buf; false when it
- * does not fit. */
-static bool cut(const char *text, const char *end, char *buf, size_t size)
-{
-	size_t len = (size_t)(end - text);
-
-	if (len >= size)
-		return false;
-	memcpy(buf, text, len);
-	buf[len] = '\0';
-	return true;
-}
 
 bool signal_explain(const char *text, bool allow_zero, char *why, size_t size)
 {
