@@ -235,8 +235,10 @@ int main(int argc, char *argv[])
 	/* With --isolate the outer reaper only relays to the inner one, which
 	 * goes on from here as PID 1 of the job's namespace. */
 	bool relay = cfg.isolate && isolate_enter(&r, &outer_cfg);
-	if (!relay)
-		reportfile_open(&r); /* the reaper that writes it: the inner one */
+	char err[512];
+	/* The reaper that writes it: the inner one. */
+	if (!relay && reportfile_open(&r, err, sizeof(err)) < 0)
+		log_fatal("%s", err);
 	if (!relay && !cfg.pause) {
 		int failed = start_job(&r, &privs);
 		if (failed != 0)

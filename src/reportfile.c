@@ -21,6 +21,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "errmsg.h"
 #include "log.h"
 #include "reap.h"
 #include "reaper.h"
@@ -341,31 +342,39 @@ static void temp_name(const char *base, char *out, size_t size)
 	snprintf(out, size, ".%.200s.%llx.tmp", base, (unsigned long long)clock_now_ns());
 }
 
-void reportfile_open(struct reaper *r)
+int reportfile_open(struct reaper *r, char *err, size_t err_size)
 {
 	const char *path = r->cfg->report_file;
 	char dir[PATH_MAX], tmp[256];
 	struct stat st;
 
 	if (path == NULL)
-		return;
+		return 0;
 	const char *base = split_path(path, dir, sizeof(dir));
 	if (base == NULL || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
-		log_fatal("--report-file: '%s' does not name a file", path);
+		return errmsg_set(err, err_size, "--report-file: '%s' does not name a file", path);
 	int dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dir_fd < 0)
-		log_fatal("--report-file: cannot open the directory '%s': %m", dir);
-	r->report_dir_fd = dir_fd;
-	/* cppcheck-suppress invalidFunctionArg ; log_fatal does not return, cppcheck reads no <stdnoreturn.h> */
-	if (fstatat(dir_fd, base, &st, 0) == 0 && S_ISDIR(st.st_mode))
-		log_fatal("--report-file: '%s' is a directory", path);
+		return errmsg_set(err, err_size, "--report-file: cannot open the directory '%s': %m",
+				  dir);
+	if (fstatat(dir_fd, base, &st, 0) == 0 && S_ISDIR(st.st_mode)) {
+		sysio_close(dir_fd);
+		return errmsg_set(err, err_size, "--report-file: '%s' is a directory", path);
+	}
 	temp_name(base, tmp, sizeof(tmp));
 	int fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-	if (fd < 0)
-		log_fatal("--report-file: cannot create a file in '%s': %m", dir);
-	sysio_close(fd); /* empty, nothing written */
-	if (unlinkat(dir_fd, tmp, 0) < 0)
-		log_fatal("--report-file: cannot remove '%s/%s': %m", dir, tmp);
+	if (fd < 0 || unlinkat(dir_fd, tmp, 0) < 0) {
+		int rc = fd < 0 ? errmsg_set(err, err_size,
+					     "--report-file: cannot create a file in '%s': %m", dir)
+				: errmsg_set(err, err_size, "--report-file: cannot remove '%s/%s': %m",
+					     dir, tmp);
+		sysio_close(fd);
+		sysio_close(dir_fd);
+		return rc;
+	}
+	sysio_close(fd); /* empty, nothing written, already unlinked */
+	r->report_dir_fd = dir_fd;
+	return 0;
 }
 
 /* report.c's lines into the file, one per line. */

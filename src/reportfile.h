@@ -80,8 +80,9 @@ void reportfile_render_json(const struct reportfile_facts *f, struct reportfile_
 /* Before the job starts: with --report-file, open the file's directory
  * (kept in r->report_dir_fd, close-on-exec, so a relative path survives
  * the chdir to /) and prove a file can be created in it (created and
- * removed at once). Exits 125 with one line when it cannot be written. */
-void reportfile_open(struct reaper *r);
+ * removed at once). Returns 0, or -1 with one line naming the option and
+ * why in err (main exits 125 with it); nothing is left open then. */
+int reportfile_open(struct reaper *r, char *err, size_t err_size);
 
 /* At exit: write the summary to a temporary file in that directory and
  * rename it to PATH, so PATH is whole or not there at all. A failure is
