@@ -26,6 +26,7 @@
  * a rootless case this machine cannot run says SKIP and why.
  */
 #include <check.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,11 +60,15 @@ static void pid1_args(const char *ps, char *buf, size_t size)
 	buf[0] = '\0';
 	for (const char *line = ps; *line != '\0';) {
 		size_t len = strcspn(line, "\n");
-		char stat[16];
-		int pid, used = 0;
-		if (sscanf(line, "%15s %d %n", stat, &pid, &used) == 2 && pid == 1 && used > 0 &&
-		    (size_t)used <= len) {
-			snprintf(buf, size, "%.*s", (int)(len - (size_t)used), line + used);
+		/* "STAT PID ARGS": the second field, then the rest. */
+		const char *pid = line + strcspn(line, " ");
+		pid += strspn(pid, " ");
+		char *end;
+		errno = 0;
+		long v = strtol(pid, &end, 10);
+		if (errno == 0 && end != pid && *end == ' ' && v == 1 && end < line + len) {
+			end += strspn(end, " ");
+			snprintf(buf, size, "%.*s", (int)(line + len - end), end);
 			return;
 		}
 		line += len;
