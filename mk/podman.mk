@@ -41,7 +41,8 @@ $(BUILD)/tests/podman/%: tests/podman/%.c tests/check_main.c $(PODMAN_LIB) tests
 		-DREAPER_PODMAN_ROOTFS='"$(abspath $(PODMAN_ROOTFS))"' \
 		-o $@ $< tests/check_main.c $(PODMAN_LIB) $(ALL_LDFLAGS) $(CHECK_LIBS)
 
-$(PODMAN_TESTS): $(FLAGS_STAMP)
+# The Makefile's $(FLAGS_STAMP), defined after this file is read.
+$(PODMAN_TESTS): $(BUILD)/flags
 
 check-podman: podman-deps
 	@if ! command -v $(PODMAN) >/dev/null 2>&1; then \
