@@ -1,0 +1,733 @@
+/*
+ * podtest: runs podman for the Podman end-to-end suite in private stores,
+ * imports its images and removes everything it creates. See podtest.h.
+ *
+ * Owns the run's directory and the two stores in it (rootful, rootless),
+ * fixed in podman_suite() before Check forks any test. Never links the
+ * integration harness: harness.c makes the runner a child subreaper, and
+ * conmon, which podman leaves running in the background, would then
+ * re-parent to the runner and be killed with its leftovers. Never blocks
+ * without a deadline: every command is killed (its process group) when
+ * its time is up. The clean-up paths never fail a test.
+ */
+#define _GNU_SOURCE
+#include "podtest.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#if !defined(REAPER_BUILD_DIR) || !defined(REAPER_PODMAN_ROOTFS)
+#error "REAPER_BUILD_DIR, REAPER_PODMAN_ROOTFS: the Makefile defines them"
+#endif
+
+#define PROBE_MS 60000
+/*
+ * Short paths: Podman 4.3 refuses a run root longer than 50 characters
+ * (in the clean-up command conmon starts when a container exits, so
+ * `podman run` then waits 20 s and the container stays), and the rootless
+ * run root is XDG_RUNTIME_DIR/containers: /tmp/reaper-pm-PID-XXXXXX/u/xdg.
+ */
+#define DIR_PREFIX "reaper-pm-"
+#define ROOTFUL_DIR "r"
+#define ROOTLESS_DIR "u"
+
+struct store {
+	char dir[256];
+	bool rootless;
+	bool ok;
+	char why[1024];
+	char conf_env[320], storage_env[320], runc_flag[320];
+	char home_env[320], xdg_env[320], uid_flag[32], gid_flag[32];
+	char *prefix[20]; /* argv up to and including podman's global flags */
+	int prefix_n;
+};
+
+static char podman_bin[4096], env_bin[4096], setpriv_bin[4096];
+static char run_dir[256];
+static char reaper_copy[300]; /* the static reaper, readable by nobody */
+static struct store stores[POD_MODES];
+static pid_t suite_pid;
+
+static long long clock_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- running a command ---------------------------------------------------- */
+
+static void close_quietly(int fd)
+{
+	if (fd >= 0)
+		(void)close(fd); /* a pipe end: nothing to do if it fails */
+}
+
+/* In the forked child: stdin /dev/null, stdout to out_fd, stderr to
+ * err_fd, its own process group (killed whole on timeout), dead with the
+ * test. */
+static _Noreturn void child_exec(pid_t parent, char *const argv[], int out_fd, int err_fd)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(127);
+	(void)setpgid(0, 0); /* the parent does it too; one of them wins */
+	int null_fd = open("/dev/null", O_RDONLY);
+	if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 ||
+	    dup2(err_fd, STDERR_FILENO) < 0)
+		_exit(127);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execv(argv[0], argv);
+	_exit(127);
+}
+
+static void append(char *buf, size_t size, const char *data, size_t n)
+{
+	size_t len = strlen(buf);
+	size_t take = n < size - 1 - len ? n : size - 1 - len;
+	memcpy(buf + len, data, take);
+	buf[len + take] = '\0';
+}
+
+/* Read fds[0] into out and fds[1] into err until both reach EOF; false
+ * when the deadline passes first. */
+static bool read_until(const int fds[2], char *out, size_t size, char *err, size_t err_size,
+		       long long deadline)
+{
+	bool open_[2] = { true, true };
+	while (open_[0] || open_[1]) {
+		long long left = deadline - clock_ms();
+		if (left <= 0)
+			return false;
+		struct pollfd p[2] = { { .fd = open_[0] ? fds[0] : -1, .events = POLLIN },
+				       { .fd = open_[1] ? fds[1] : -1, .events = POLLIN } };
+		if (poll(p, 2, (int)left) <= 0)
+			continue; /* EINTR or nothing yet: the deadline decides */
+		for (int i = 0; i < 2; i++) {
+			if (!open_[i] || p[i].revents == 0)
+				continue;
+			char buf[4096];
+			ssize_t got = read(fds[i], buf, sizeof buf);
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got <= 0)
+				open_[i] = false;
+			else if (i == 0)
+				append(out, size, buf, (size_t)got);
+			else
+				append(err, err_size, buf, (size_t)got);
+		}
+	}
+	return true;
+}
+
+/*
+ * Run argv within timeout_ms, stdout into out and stderr into err, then
+ * SIGKILL its process group if it is still there. Returns the exit code,
+ * 128+S when killed by S, or -1 if it could not start or ran out of time
+ * (err then says so). Never fails the test.
+ */
+static int run_capture(char *const argv[], char *out, size_t size, char *err, size_t err_size,
+		       int timeout_ms)
+{
+	out[0] = err[0] = '\0';
+	int out_p[2], err_p[2];
+	if (pipe2(out_p, O_CLOEXEC) < 0 || pipe2(err_p, O_CLOEXEC) < 0) {
+		snprintf(err, err_size, "pipe2: %s", strerror(errno));
+		return -1;
+	}
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid == 0)
+		child_exec(parent, argv, out_p[1], err_p[1]);
+	int fork_errno = errno;
+	close_quietly(out_p[1]);
+	close_quietly(err_p[1]);
+	int fds[2] = { out_p[0], err_p[0] };
+	bool in_time = false;
+	if (pid > 0) {
+		(void)setpgid(pid, pid);
+		in_time = read_until(fds, out, size, err, err_size, clock_ms() + timeout_ms);
+	}
+	close_quietly(fds[0]);
+	close_quietly(fds[1]);
+	if (pid < 0) {
+		snprintf(err, err_size, "fork: %s", strerror(fork_errno));
+		return -1;
+	}
+	if (!in_time)
+		(void)kill(-pid, SIGKILL);
+	int status;
+	pid_t got;
+	do
+		got = waitpid(pid, &status, 0);
+	while (got < 0 && errno == EINTR);
+	if (!in_time || got != pid) {
+		size_t used = strlen(err);
+		snprintf(err + used, err_size - used, "\n[%s after %d ms]",
+			 in_time ? "lost" : "killed", timeout_ms);
+		return -1;
+	}
+	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+}
+
+/* ---- stores --------------------------------------------------------------- */
+
+static bool write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "we");
+	if (f == NULL)
+		return false;
+	bool ok = fputs(text, f) >= 0;
+	return fclose(f) == 0 && ok;
+}
+
+/* The argv prefix and file names of the store in dir (no file is made). */
+static void store_init(struct store *s, const char *dir, bool rootless)
+{
+	memset(s, 0, sizeof *s);
+	snprintf(s->dir, sizeof s->dir, "%s", dir);
+	s->rootless = rootless;
+	snprintf(s->conf_env, sizeof s->conf_env, "CONTAINERS_CONF=%s/containers.conf", dir);
+	snprintf(s->storage_env, sizeof s->storage_env, "CONTAINERS_STORAGE_CONF=%s/storage.conf",
+		 dir);
+	/* runc's state under the run's directory, not /run/runc. */
+	snprintf(s->runc_flag, sizeof s->runc_flag, "root=%s/runc", dir);
+	snprintf(s->home_env, sizeof s->home_env, "HOME=%s/home", dir);
+	snprintf(s->xdg_env, sizeof s->xdg_env, "XDG_RUNTIME_DIR=%s/xdg", dir);
+	int n = 0;
+	if (rootless) {
+		struct passwd *pw = getpwnam("nobody");
+		snprintf(s->uid_flag, sizeof s->uid_flag, "--reuid=%d", pw ? (int)pw->pw_uid : 65534);
+		snprintf(s->gid_flag, sizeof s->gid_flag, "--regid=%d", pw ? (int)pw->pw_gid : 65534);
+		s->prefix[n++] = setpriv_bin;
+		s->prefix[n++] = s->uid_flag;
+		s->prefix[n++] = s->gid_flag;
+		s->prefix[n++] = "--clear-groups";
+	}
+	s->prefix[n++] = env_bin;
+	if (rootless) {
+		s->prefix[n++] = "-i";
+		s->prefix[n++] = "PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
+		s->prefix[n++] = s->home_env;
+		s->prefix[n++] = s->xdg_env;
+	}
+	s->prefix[n++] = s->conf_env;
+	s->prefix[n++] = s->storage_env;
+	s->prefix[n++] = podman_bin;
+	s->prefix[n++] = "--runtime-flag";
+	s->prefix[n++] = s->runc_flag;
+	s->prefix_n = n;
+}
+
+/* Make the store's directories and configuration files. */
+static bool store_write(struct store *s)
+{
+	static const char *const subdirs[] = { "home", "xdg", "runc", "tmp", NULL };
+	char path[512], conf[4096];
+	for (int i = 0; subdirs[i] != NULL; i++) {
+		snprintf(path, sizeof path, "%s/%s", s->dir, subdirs[i]);
+		if (mkdir(path, 0700) < 0)
+			return false;
+	}
+	/*
+	 * default_ulimits: runc cannot set Podman's default open-files and
+	 * process limits here ("error setting rlimit type 7", then 6).
+	 * cgroupfs: no systemd to ask. netns: no network, so no CNI bridge.
+	 * No static_dir or volume_path: the clean-up command conmon runs when
+	 * a container exits gets --root but not them, and would look for its
+	 * database under the graph root (then `podman run` waits 20 s).
+	 */
+	snprintf(conf, sizeof conf,
+		 "[containers]\n"
+		 "default_ulimits = [\"nofile=1024:1024\", \"nproc=1024:1024\"]\n"
+		 "init_path = \"%s\"\n"
+		 "netns = \"none\"\n"
+		 "[network]\n"
+		 "network_config_dir = \"%s/net\"\n"
+		 "[engine]\n"
+		 "cgroup_manager = \"cgroupfs\"\n"
+		 "events_logger = \"file\"\n"
+		 "infra_image = \"" IMG_PAUSE "\"\n"
+		 "tmp_dir = \"%s/tmp\"\n"
+		 "image_copy_tmp_dir = \"%s/tmp\"\n",
+		 reaper_copy, s->dir, s->dir, s->dir);
+	snprintf(path, sizeof path, "%s/containers.conf", s->dir);
+	if (!write_file(path, conf))
+		return false;
+	/* A single-UID mapping cannot chown the image's /home/app to 1000. */
+	snprintf(conf, sizeof conf,
+		 "[storage]\n"
+		 "driver = \"vfs\"\n"
+		 "graphroot = \"%s/root\"\n"
+		 "runroot = \"%s/runroot\"\n"
+		 "%s",
+		 s->dir, s->dir,
+		 s->rootless ? "[storage.options.vfs]\nignore_chown_errors = \"true\"\n" : "");
+	snprintf(path, sizeof path, "%s/storage.conf", s->dir);
+	return write_file(path, conf);
+}
+
+/* Remove every pod and container of the store: they are all the run's. */
+static void store_clear(struct store *s)
+{
+	static char out[16384], err[16384];
+	static const char *const cmds[][6] = {
+		{ "pod", "rm", "--all", "--force", "--time", "0" },
+		{ "rm", "--all", "--force", "--time", "0" },
+	};
+	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+		char *argv[32];
+		int n = 0;
+		for (int j = 0; j < s->prefix_n; j++)
+			argv[n++] = s->prefix[j];
+		for (int j = 0; j < 6 && cmds[i][j] != NULL; j++)
+			argv[n++] = (char *)cmds[i][j];
+		argv[n] = NULL;
+		if (run_capture(argv, out, sizeof out, err, sizeof err, POD_CMD_MS) != 0)
+			fprintf(stderr, "podtest: %s %s in %s: %s\n", cmds[i][0], cmds[i][1], s->dir,
+				err);
+	}
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (remove(path) < 0 && errno != ENOENT)
+		fprintf(stderr, "podtest: remove %s (%d): %s\n", path, type, strerror(errno));
+	return 0;
+}
+
+/* Does /proc/PID/environ hold the entry want? */
+static bool environ_has(long pid, const char *want)
+{
+	char path[64], env[16384];
+	snprintf(path, sizeof path, "/proc/%ld/environ", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t len = read(fd, env, sizeof env - 1);
+	(void)close(fd); /* read-only */
+	if (len <= 0)
+		return false;
+	env[len] = '\0';
+	for (char *e = env; e < env + len; e += strlen(e) + 1)
+		if (strcmp(e, want) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Rootless Podman leaves a pause process (catatonit -P, or podman itself)
+ * holding its user namespace; its pid is in tmp_dir/pause.pid. KILL it,
+ * once sure by its XDG_RUNTIME_DIR that it is this store's.
+ */
+static void store_end_pause(const struct store *s)
+{
+	char path[320], line[32] = "";
+	snprintf(path, sizeof path, "%s/tmp/pause.pid", s->dir);
+	FILE *f = fopen(path, "re");
+	if (f == NULL)
+		return;
+	bool got = fgets(line, sizeof line, f) != NULL;
+	(void)fclose(f); /* read-only */
+	char *end;
+	errno = 0;
+	long pid = got ? strtol(line, &end, 10) : 0;
+	if (!got || errno != 0 || end == line || pid <= 1)
+		return;
+	if (environ_has(pid, s->xdg_env) && kill((pid_t)pid, SIGKILL) < 0)
+		fprintf(stderr, "podtest: kill %ld (rootless pause): %s\n", pid, strerror(errno));
+}
+
+/* Clear the stores of the run directory dir, then remove it. */
+static void remove_run_dir(const char *dir)
+{
+	char sub[300];
+	struct store s;
+	struct stat st;
+	snprintf(sub, sizeof sub, "%s/" ROOTLESS_DIR, dir);
+	if (stat(sub, &st) == 0) {
+		store_init(&s, sub, true);
+		store_clear(&s);
+		store_end_pause(&s);
+	}
+	snprintf(sub, sizeof sub, "%s/" ROOTFUL_DIR, dir);
+	if (stat(sub, &st) == 0) {
+		store_init(&s, sub, false);
+		store_clear(&s);
+	}
+	(void)nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
+/* Run directories of runs killed half-way: their pid is gone, or is no
+ * longer a check_podman. */
+static void remove_stale_runs(void)
+{
+	DIR *d = opendir("/tmp");
+	if (d == NULL)
+		return;
+	for (struct dirent *e = readdir(d); e != NULL; e = readdir(d)) {
+		size_t plen = strlen(DIR_PREFIX);
+		if (strncmp(e->d_name, DIR_PREFIX, plen) != 0)
+			continue;
+		char *end;
+		errno = 0;
+		long pid = strtol(e->d_name + plen, &end, 10);
+		if (errno != 0 || end == e->d_name + plen || *end != '-' || pid <= 0)
+			continue;
+		char path[300], comm[64] = "";
+		snprintf(path, sizeof path, "/proc/%ld/comm", pid);
+		FILE *f = fopen(path, "re");
+		if (f != NULL) {
+			if (fgets(comm, sizeof comm, f) == NULL)
+				comm[0] = '\0';
+			(void)fclose(f); /* read-only */
+		}
+		if (strncmp(comm, "check_podman", 12) == 0)
+			continue; /* a run in progress */
+		snprintf(path, sizeof path, "/tmp/%s", e->d_name);
+		remove_run_dir(path);
+	}
+	(void)closedir(d);
+}
+
+static void cleanup_at_exit(void)
+{
+	if (getpid() != suite_pid) /* forked tests inherit the atexit entry */
+		return;
+	remove_run_dir(run_dir);
+}
+
+/* ---- images ---------------------------------------------------------------- */
+
+/* `podman import` of the run's rootfs tarball as name, with ENTRYPOINT
+ * entry (a JSON array) or none, and env (NAME=value) or none; the why of a
+ * failure into s->why. */
+static bool import_image(struct store *s, const char *name, const char *entry, const char *env)
+{
+	static char out[16384], err[16384];
+	char path_change[] = "ENV PATH=/usr/local/bin:/helpers:/bin:/sbin";
+	char entry_change[256], env_change[256], tar[300];
+	snprintf(tar, sizeof tar, "%s/rootfs.tar", run_dir);
+	char *argv[40];
+	int n = 0;
+	for (int j = 0; j < s->prefix_n; j++)
+		argv[n++] = s->prefix[j];
+	argv[n++] = "import";
+	argv[n++] = "--quiet";
+	argv[n++] = "--change";
+	argv[n++] = path_change;
+	if (entry != NULL) {
+		snprintf(entry_change, sizeof entry_change, "ENTRYPOINT %s", entry);
+		argv[n++] = "--change";
+		argv[n++] = entry_change;
+	}
+	if (env != NULL) {
+		snprintf(env_change, sizeof env_change, "ENV %s", env);
+		argv[n++] = "--change";
+		argv[n++] = env_change;
+	}
+	argv[n++] = tar;
+	argv[n++] = (char *)name;
+	argv[n] = NULL;
+	int code = run_capture(argv, out, sizeof out, err, sizeof err, PROBE_MS);
+	if (code != 0)
+		snprintf(s->why, sizeof s->why, "podman import %s failed (%d): %.800s", name, code,
+			 err);
+	return code == 0;
+}
+
+/* Make s, import its images and run one container; s->ok, or s->why. */
+static void store_prepare(struct store *s, bool all_images)
+{
+	static char out[16384], err[16384];
+	if (mkdir(s->dir, 0755) < 0 || !store_write(s)) {
+		snprintf(s->why, sizeof s->why, "cannot make %s: %s", s->dir, strerror(errno));
+		return;
+	}
+	if (s->rootless) {
+		/* Its whole store belongs to nobody. */
+		struct passwd *pw = getpwnam("nobody");
+		if (pw == NULL) {
+			snprintf(s->why, sizeof s->why, "no user nobody");
+			return;
+		}
+		char owner[64];
+		snprintf(owner, sizeof owner, "%d:%d", (int)pw->pw_uid, (int)pw->pw_gid);
+		char *chown_argv[] = { "/bin/chown", "-R", owner, s->dir, NULL };
+		if (run_capture(chown_argv, out, sizeof out, err, sizeof err, PROBE_MS) != 0) {
+			snprintf(s->why, sizeof s->why, "chown %s: %.600s", s->dir, err);
+			return;
+		}
+	}
+	if (!import_image(s, IMG_TEST, "[\"/sbin/reaper\", \"--\"]", NULL))
+		return;
+	if (all_images &&
+	    !(import_image(s, IMG_PAUSE, "[\"/sbin/reaper\", \"--pause\"]", NULL) &&
+	      import_image(s, IMG_PAUSE_ENV, NULL, "REAPER_PAUSE=1") &&
+	      import_image(s, IMG_SLEEP, "[\"/bin/sleep\", \"3600\"]", NULL) &&
+	      import_image(s, IMG_WEB, "[\"/sbin/reaper\", \"--\"]", NULL) &&
+	      import_image(s, IMG_LOG_SHIPPER, "[\"/usr/local/bin/log-shipper\"]", NULL)))
+		return;
+	char *argv[40];
+	int n = 0;
+	for (int j = 0; j < s->prefix_n; j++)
+		argv[n++] = s->prefix[j];
+	argv[n++] = "run";
+	argv[n++] = "--rm";
+	argv[n++] = IMG_TEST;
+	argv[n++] = "true";
+	argv[n] = NULL;
+	int code = run_capture(argv, out, sizeof out, err, sizeof err, PROBE_MS);
+	if (code != 0) {
+		snprintf(s->why, sizeof s->why, "podman run fails (%d): %.800s", code, err);
+		return;
+	}
+	s->ok = true;
+}
+
+/* ---- the suite ------------------------------------------------------------- */
+
+static bool find_in_path(const char *name, char *buf, size_t size)
+{
+	const char *path = getenv("PATH");
+	if (path == NULL || *path == '\0')
+		path = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
+	while (*path != '\0') {
+		size_t len = strcspn(path, ":");
+		int n = snprintf(buf, size, "%.*s/%s", (int)len, path, name);
+		if (len > 0 && n > 0 && (size_t)n < size && access(buf, X_OK) == 0)
+			return true;
+		path += len;
+		path += *path == ':';
+	}
+	return false;
+}
+
+static _Noreturn void skip(const char *why)
+{
+	printf("podman: skipped: %s\n", why);
+	exit(EXIT_SUCCESS);
+}
+
+/* cp SRC DST with mode 0755. */
+static bool copy_exec(const char *src, const char *dst)
+{
+	static char out[4096], err[4096];
+	char *argv[] = { "/bin/cp", (char *)src, (char *)dst, NULL };
+	return run_capture(argv, out, sizeof out, err, sizeof err, PROBE_MS) == 0 &&
+	       chmod(dst, 0755) == 0;
+}
+
+Suite *podman_suite(const char *name)
+{
+	if (!find_in_path("podman", podman_bin, sizeof podman_bin))
+		skip("no podman command in PATH (make check-podman installs it)");
+	if (geteuid() != 0)
+		skip("Podman's rootful mode needs root, and this runs as another user");
+	if (!find_in_path("env", env_bin, sizeof env_bin) ||
+	    !find_in_path("setpriv", setpriv_bin, sizeof setpriv_bin))
+		skip("no env or setpriv command in PATH");
+	suite_pid = getpid();
+	remove_stale_runs();
+	snprintf(run_dir, sizeof run_dir, "/tmp/" DIR_PREFIX "%d-XXXXXX", (int)suite_pid);
+	if (mkdtemp(run_dir) == NULL || chmod(run_dir, 0755) < 0) {
+		printf("podtest: cannot make %s: %s\n", run_dir, strerror(errno));
+		exit(EXIT_FAILURE);
+	}
+	if (atexit(cleanup_at_exit) != 0) {
+		printf("podtest: atexit failed: containers would be left behind\n");
+		exit(EXIT_FAILURE);
+	}
+	char tar[300];
+	snprintf(tar, sizeof tar, "%s/rootfs.tar", run_dir);
+	snprintf(reaper_copy, sizeof reaper_copy, "%s/reaper-static", run_dir);
+	if (!copy_exec(REAPER_BUILD_DIR "/reaper-static", reaper_copy) ||
+	    !copy_exec(REAPER_PODMAN_ROOTFS, tar) || chmod(tar, 0644) < 0) {
+		printf("podtest: cannot copy %s and %s into %s\n", REAPER_BUILD_DIR "/reaper-static",
+		       REAPER_PODMAN_ROOTFS, run_dir);
+		exit(EXIT_FAILURE);
+	}
+
+	char dir[300];
+	snprintf(dir, sizeof dir, "%s/" ROOTFUL_DIR, run_dir);
+	store_init(&stores[POD_ROOTFUL], dir, false);
+	store_prepare(&stores[POD_ROOTFUL], true);
+	if (!stores[POD_ROOTFUL].ok)
+		skip(stores[POD_ROOTFUL].why); /* the atexit handler removes run_dir */
+	snprintf(dir, sizeof dir, "%s/" ROOTLESS_DIR, run_dir);
+	store_init(&stores[POD_ROOTLESS], dir, true);
+	store_prepare(&stores[POD_ROOTLESS], false);
+	return suite_create(name);
+}
+
+bool pod_mode_ok(enum pod_mode mode, const char **why)
+{
+	*why = stores[mode].why;
+	return stores[mode].ok;
+}
+
+const char *pod_reaper_path(enum pod_mode mode)
+{
+	(void)mode; /* one copy, readable by both */
+	return reaper_copy;
+}
+
+static void teardown(void)
+{
+	for (int m = 0; m < POD_MODES; m++)
+		if (stores[m].ok)
+			store_clear(&stores[m]);
+}
+
+TCase *pod_tcase(const char *name, int timeout_s)
+{
+	TCase *tc = tcase_create(name);
+	/* Each test starts from empty stores (its names are fixed); the
+	 * runner empties them after the last. */
+	tcase_add_checked_fixture(tc, teardown, NULL);
+	tcase_add_unchecked_fixture(tc, NULL, teardown);
+	tcase_set_timeout(tc, timeout_s);
+	return tc;
+}
+
+/* ---- commands -------------------------------------------------------------- */
+
+static void cmd_add_list(struct pod_cmd *c, va_list ap)
+{
+	for (char *arg = va_arg(ap, char *); arg != NULL; arg = va_arg(ap, char *)) {
+		ck_assert_msg(c->argc < (int)(sizeof c->argv / sizeof c->argv[0]) - 1,
+			      "podman command line too long");
+		c->argv[c->argc++] = arg;
+	}
+	c->argv[c->argc] = NULL;
+}
+
+void pod_cmd_add(struct pod_cmd *c, ...)
+{
+	va_list ap;
+	va_start(ap, c);
+	cmd_add_list(c, ap);
+	va_end(ap);
+}
+
+void pod_cmd(struct pod_cmd *c, enum pod_mode mode, ...)
+{
+	memset(c, 0, sizeof *c);
+	for (int j = 0; j < stores[mode].prefix_n; j++)
+		c->argv[c->argc++] = stores[mode].prefix[j];
+	va_list ap;
+	va_start(ap, mode);
+	cmd_add_list(c, ap);
+	va_end(ap);
+}
+
+/* The first word after podman's global flags, for messages. */
+static const char *verb(const struct pod_cmd *c)
+{
+	for (int i = 0; i + 1 < c->argc; i++)
+		if (c->argv[i] == podman_bin)
+			return c->argv[i + 3]; /* podman --runtime-flag root=... VERB */
+	return "?";
+}
+
+int pod_capture(const struct pod_cmd *c, char *out, size_t size, int timeout_ms)
+{
+	static char err[16384];
+	int code = run_capture(c->argv, out, size, err, sizeof err, timeout_ms);
+	ck_assert_msg(code >= 0, "podman %s: %s", verb(c), err);
+	if (code != 0) /* the words of a failure, for the caller's message */
+		append(out, size, err, strlen(err));
+	return code;
+}
+
+void pod_expect_ok(const struct pod_cmd *c, char *out, size_t size)
+{
+	static char buf[16384];
+	if (out == NULL) {
+		out = buf;
+		size = sizeof buf;
+	}
+	int code = pod_capture(c, out, size, POD_CMD_MS);
+	ck_assert_msg(code == 0, "podman %s: exit %d: %.2000s", verb(c), code, out);
+}
+
+void pod_await_log(enum pod_mode mode, const char *name, const char *want, int timeout_ms)
+{
+	static char out[65536];
+	long long deadline = clock_ms() + timeout_ms;
+	struct pod_cmd c;
+	pod_cmd(&c, mode, "logs", (char *)name, NULL);
+	/* Only a new look can tell; each podman logs takes a while anyway. */
+	for (;;) {
+		pod_expect_ok(&c, out, sizeof out);
+		if (text_has_prefix(out, want))
+			return;
+		ck_assert_msg(clock_ms() < deadline, "%s: no line '%s' in %d ms; logs: %.2000s", name,
+			      want, timeout_ms, out);
+	}
+}
+
+int pod_ps(enum pod_mode mode, const char *name, char *out, size_t size)
+{
+	struct pod_cmd c;
+	pod_cmd(&c, mode, "exec", (char *)name, "ps", "-o", "stat,pid,args", NULL);
+	pod_expect_ok(&c, out, size);
+	int zombies = 0;
+	for (const char *line = out; line != NULL && *line != '\0';) {
+		zombies += line[0] == 'Z';
+		line = strchr(line, '\n');
+		line = line != NULL ? line + 1 : NULL;
+	}
+	return zombies;
+}
+
+int pod_await_zombies(enum pod_mode mode, const char *name, bool want_zero, int want,
+		      int timeout_ms)
+{
+	static char out[65536];
+	long long deadline = clock_ms() + timeout_ms;
+	int zombies = pod_ps(mode, name, out, sizeof out);
+	while ((want_zero ? zombies > 0 : zombies < want) && clock_ms() < deadline)
+		zombies = pod_ps(mode, name, out, sizeof out);
+	return zombies;
+}
+
+void pod_inspect(enum pod_mode mode, const char *name, const char *format, char *out,
+		 size_t size)
+{
+	struct pod_cmd c;
+	pod_cmd(&c, mode, "inspect", "--format", (char *)format, (char *)name, NULL);
+	pod_expect_ok(&c, out, size);
+	out[strcspn(out, "\r\n")] = '\0';
+}
+
+bool text_has_prefix(const char *text, const char *want)
+{
+	size_t wlen = strlen(want);
+	for (const char *line = text; *line != '\0';) {
+		size_t len = strcspn(line, "\r\n");
+		if (len >= wlen && strncmp(line, want, wlen) == 0)
+			return true;
+		line += len;
+		line += strspn(line, "\r\n");
+	}
+	return false;
+}
