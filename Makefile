@@ -93,6 +93,10 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/u
 INTEG_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/integration/%,$(wildcard tests/integration/check_*.c))
 HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/helpers/%,$(wildcard tests/helpers/*.c))
 INTEG_LIB := $(wildcard tests/integration/harness*.c)
+# The engine suites' shared runner (docker, dockerd, cri, podman); never
+# the integration harness, which makes the runner a subreaper.
+ENGINE_LIB := tests/engine/cmdrun.c
+ENGINE_H := tests/engine/cmdrun.h
 # Declares test_suite() for every check_*.c without each file repeating it.
 TEST_INCLUDE := -include tests/suite.h
 
@@ -282,10 +286,11 @@ docker-image: docker-context $(BUILD)/reaper
 
 # The end-to-end suites build their own image (a tag per run) from the
 # staged context, and remove it and every container they made.
-DOCKER_LIB := tests/docker/dockertest.c
+DOCKER_LIB := tests/docker/dockertest.c $(ENGINE_LIB)
 $(BUILD)/tests/docker/%: tests/docker/%.c tests/check_main.c $(DOCKER_LIB) $(INTEG_LIB) \
-		$(wildcard tests/docker/*.h tests/integration/*.h) | $(BUILD)/tests/docker
+		$(wildcard tests/docker/*.h tests/integration/*.h $(ENGINE_H)) | $(BUILD)/tests/docker
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(TEST_INCLUDE) -Isrc -Itests/integration -Itests/docker \
+		-Itests/engine \
 		-DREAPER_BUILD_DIR='"$(abspath $(BUILD))"' \
 		-DREAPER_DOCKER_CONTEXT='"$(abspath $(DOCKER_CONTEXT))"' \
 		-o $@ $< tests/check_main.c $(DOCKER_LIB) $(INTEG_LIB) $(ALL_LDFLAGS) $(CHECK_LIBS)

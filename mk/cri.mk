@@ -16,7 +16,7 @@
 CRICTL_VERSION := v1.34.0
 CRICTL := $(BUILD)/tools/crictl
 CRI_SUITE := $(BUILD)/tests/cri/check_cri
-CRI_LIB := tests/cri/critest.c tests/cri/crid.c
+CRI_LIB := tests/cri/critest.c tests/cri/crid.c $(ENGINE_LIB)
 
 .PHONY: check-cri crictl
 
@@ -24,8 +24,8 @@ $(BUILD)/tests/cri:
 	mkdir -p $@
 
 $(BUILD)/tests/cri/%: tests/cri/%.c tests/check_main.c $(CRI_LIB) $(wildcard tests/cri/*.h) \
-		| $(BUILD)/tests/cri
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(TEST_INCLUDE) -Itests/cri \
+		$(ENGINE_H) | $(BUILD)/tests/cri
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(TEST_INCLUDE) -Itests/cri -Itests/engine \
 		-DREAPER_BUILD_DIR='"$(abspath $(BUILD))"' -DREAPER_SOURCE_DIR='"$(CURDIR)"' \
 		-DREAPER_DOCKER_CONTEXT='"$(abspath $(DOCKER_CONTEXT))"' \
 		-o $@ $< tests/check_main.c $(CRI_LIB) $(ALL_LDFLAGS) $(CHECK_LIBS)

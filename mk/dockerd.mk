@@ -20,8 +20,10 @@ $(BUILD)/tests/dockerd:
 	mkdir -p $@
 
 $(BUILD)/tests/dockerd/%: tests/dockerd/%.c tests/check_main.c $(DOCKER_LIB) $(INTEG_LIB) \
-		$(wildcard tests/docker/*.h tests/integration/*.h) $(BUILD)/flags | $(BUILD)/tests/dockerd
+		$(wildcard tests/docker/*.h tests/integration/*.h) $(ENGINE_H) $(BUILD)/flags \
+		| $(BUILD)/tests/dockerd
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(TEST_INCLUDE) -Isrc -Itests/integration -Itests/docker \
+		-Itests/engine \
 		-DREAPER_BUILD_DIR='"$(abspath $(BUILD))"' \
 		-DREAPER_DOCKER_CONTEXT='"$(abspath $(DOCKER_CONTEXT))"' \
 		-o $@ $< tests/check_main.c $(DOCKER_LIB) $(INTEG_LIB) $(ALL_LDFLAGS) $(CHECK_LIBS)

@@ -104,17 +104,17 @@ static void pod_state(const struct pod *p, char *buf, size_t size)
 static void await_pod_state(const struct pod *p, const char *want)
 {
 	char state[64];
-	long long deadline = cri_clock_ms() + CRI_WAIT_MS;
+	long long deadline = cmd_now_ms() + CRI_WAIT_MS;
 	for (pod_state(p, state, sizeof state); strcmp(state, want) != 0;
 	     pod_state(p, state, sizeof state))
-		ck_assert_msg(cri_clock_ms() < deadline, "pod %s is %s, not %s, after %d ms", p->id,
+		ck_assert_msg(cmd_now_ms() < deadline, "pod %s is %s, not %s, after %d ms", p->id,
 			      state, want, CRI_WAIT_MS);
 }
 
 /* Wait until the app has exited; its exit code. */
 static int await_app_exit(const struct app *a)
 {
-	long long deadline = cri_clock_ms() + CRI_WAIT_MS;
+	long long deadline = cmd_now_ms() + CRI_WAIT_MS;
 	for (;;) {
 		struct cri_out o;
 		const char *s = crictl_ok(&o, "inspect", "-o", "go-template", "--template",
@@ -125,7 +125,7 @@ static int await_app_exit(const struct app *a)
 			ck_assert_msg(*end == '\0', "crictl inspect: %s", s);
 			return (int)code;
 		}
-		ck_assert_msg(cri_clock_ms() < deadline, "app %s is \"%s\" after %d ms", a->id, s,
+		ck_assert_msg(cmd_now_ms() < deadline, "app %s is \"%s\" after %d ms", a->id, s,
 			      CRI_WAIT_MS);
 	}
 }
@@ -172,7 +172,7 @@ static void parse_ps(char *text, struct procs *ps)
  * exactly want_zombies zombies among want_total processes (ps included). */
 static void await_procs(const struct app *a, int want_zombies, int want_total, struct procs *ps)
 {
-	long long deadline = cri_clock_ms() + CRI_WAIT_MS;
+	long long deadline = cmd_now_ms() + CRI_WAIT_MS;
 	for (;;) {
 		struct cri_out o;
 		int code = crictl(&o, "exec", a->id, "ps", "-o", "pid,ppid,user,stat,args", NULL);
@@ -182,7 +182,7 @@ static void await_procs(const struct app *a, int want_zombies, int want_total, s
 		parse_ps(o.out, ps);
 		if (ps->zombies == want_zombies && ps->total == want_total)
 			return;
-		ck_assert_msg(cri_clock_ms() < deadline,
+		ck_assert_msg(cmd_now_ms() < deadline,
 			      "want %d zombies of %d processes, after %d ms still %d of %d:\n%s",
 			      want_zombies, want_total, CRI_WAIT_MS, ps->zombies, ps->total, seen);
 	}
@@ -262,9 +262,9 @@ START_TEST(stop_runs_term_handler)
 	pod_run(&p, "stop", CRI_IMAGE_PAUSE);
 	app_start(&p, &a, "app", term_app);
 	cri_await_line(a.log, "ready", CRI_WAIT_MS);
-	long long start = cri_clock_ms();
+	long long start = cmd_now_ms();
 	crictl_ok(&o, "stop", "--timeout", STOP_GRACE, a.id, NULL);
-	long long took = cri_clock_ms() - start;
+	long long took = cmd_now_ms() - start;
 	ck_assert_int_eq(await_app_exit(&a), 7);
 	ck_assert_msg(log_has(&a, "sig 15"), "no \"sig 15\" in %s", a.log);
 	char state[64];

@@ -76,9 +76,9 @@ static bool reap_within(pid_t pid, int timeout_ms)
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (pidfd >= 0) {
 		struct pollfd p = { .fd = pidfd, .events = POLLIN };
-		long long deadline = cri_clock_ms() + timeout_ms;
+		long long deadline = cmd_now_ms() + timeout_ms;
 		for (;;) {
-			long long left = deadline - cri_clock_ms();
+			long long left = deadline - cmd_now_ms();
 			if (left <= 0)
 				break;
 			int ready = poll(&p, 1, (int)left);
@@ -225,29 +225,6 @@ static _Noreturn void setup_fail(const char *fmt, ...)
 	exit(EXIT_FAILURE); /* atexit stops what was started */
 }
 
-/* name found as is (a path) or in PATH plus the sbin directories, into
- * buf; false if none. */
-static bool find_prog(const char *name, char *buf, size_t size)
-{
-	if (strchr(name, '/') != NULL) {
-		snprintf(buf, size, "%s", name);
-		return access(buf, X_OK) == 0;
-	}
-	const char *path = getenv("PATH");
-	char all[4096];
-	snprintf(all, sizeof all, "%s:/usr/local/sbin:/usr/sbin:/sbin",
-		 path != NULL && *path != '\0' ? path : "/usr/local/bin:/usr/bin:/bin");
-	for (char *p = all; *p != '\0';) {
-		size_t len = strcspn(p, ":");
-		int n = snprintf(buf, size, "%.*s/%s", (int)len, p, name);
-		if (len > 0 && n > 0 && (size_t)n < size && access(buf, X_OK) == 0)
-			return true;
-		p += len;
-		p += *p == ':';
-	}
-	return false;
-}
-
 static void write_file(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "we");
@@ -372,7 +349,7 @@ static void await_ready(void)
 	info[n + 1] = NULL;
 	static struct cri_out o;
 	char why[1024];
-	long long deadline = cri_clock_ms() + START_MS;
+	long long deadline = cmd_now_ms() + START_MS;
 	char *const *step = version;
 	for (;;) {
 		int status;
@@ -391,7 +368,7 @@ static void await_ready(void)
 			containerd_why(CRI_LOAD_FAILED, why, sizeof why);
 			skip("containerd's CRI plugin could not start here: %s", why);
 		}
-		if (cri_clock_ms() >= deadline) {
+		if (cmd_now_ms() >= deadline) {
 			containerd_why(step == info ? CRI_LOAD_FAILED : "level=fatal", why, sizeof why);
 			skip("%s did not answer within %d ms: %.300s%.300s (containerd: %s)",
 			     step == info ? "containerd's CRI plugin" : "containerd", START_MS,
@@ -426,9 +403,11 @@ static void import_image(const char *file, const char *ref, ...)
 		setup_fail("ctr images import %s: %s%s", tar, o.out, o.err);
 }
 
+/* name found as is (a path) or in PATH plus the sbin directories, into
+ * buf; or skip the suite. */
 static void find_or_skip(const char *name, char *buf, size_t size, const char *hint)
 {
-	if (!find_prog(name, buf, size))
+	if (!cmd_find(name, "/usr/local/sbin:/usr/sbin:/sbin", buf, size))
 		skip("no %s (%s)", name, hint);
 }
 

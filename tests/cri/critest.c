@@ -10,17 +10,15 @@
 #define _GNU_SOURCE
 #include "crirun.h"
 
+#include "cmdrun.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #define CRICTL_TIMEOUT "20s"
@@ -42,129 +40,14 @@ const char *cri_cgroup_parent(void)
 	return run.cgroup_parent;
 }
 
-long long cri_clock_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void cri_poll_interval(void)
 {
 	(void)poll(NULL, 0, 20);
 }
 
-/* ---- running a command ---------------------------------------------------- */
-
-static void close_quietly(int fd)
-{
-	if (fd >= 0)
-		(void)close(fd); /* a pipe end: nothing to do if it fails */
-}
-
-/* In the forked child: stdin /dev/null, stdout and stderr to their pipes,
- * its own process group (killed whole on timeout), dead with its parent. */
-static _Noreturn void child_exec(pid_t parent, char *const argv[], int out_fd, int err_fd)
-{
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
-		_exit(127);
-	(void)setpgid(0, 0); /* the parent does it too; one of them wins */
-	int null_fd = open("/dev/null", O_RDONLY);
-	if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 ||
-	    dup2(err_fd, STDERR_FILENO) < 0)
-		_exit(127);
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	execv(argv[0], argv);
-	_exit(127);
-}
-
-/* Append what fd has to buf (NUL-terminated, the excess read and
- * dropped); false at EOF or on an error. */
-static bool drain(int fd, char *buf, size_t size)
-{
-	char chunk[4096];
-	ssize_t got = read(fd, chunk, sizeof chunk);
-	if (got < 0 && errno == EINTR)
-		return true;
-	if (got <= 0)
-		return false;
-	size_t len = strlen(buf);
-	size_t take = (size_t)got < size - 1 - len ? (size_t)got : size - 1 - len;
-	memcpy(buf + len, chunk, take);
-	buf[len + take] = '\0';
-	return true;
-}
-
 int cri_capture(char *const argv[], struct cri_out *o, int timeout_ms)
 {
-	o->out[0] = o->err[0] = '\0';
-	o->code = -1;
-	int out_fds[2], err_fds[2];
-	if (pipe2(out_fds, O_CLOEXEC) < 0) {
-		snprintf(o->err, sizeof o->err, "pipe2: %s", strerror(errno));
-		return -1;
-	}
-	if (pipe2(err_fds, O_CLOEXEC) < 0) {
-		snprintf(o->err, sizeof o->err, "pipe2: %s", strerror(errno));
-		close_quietly(out_fds[0]);
-		close_quietly(out_fds[1]);
-		return -1;
-	}
-	pid_t parent = getpid();
-	pid_t pid = fork();
-	if (pid == 0)
-		child_exec(parent, argv, out_fds[1], err_fds[1]);
-	int fork_errno = errno;
-	close_quietly(out_fds[1]);
-	close_quietly(err_fds[1]);
-	if (pid < 0) {
-		close_quietly(out_fds[0]);
-		close_quietly(err_fds[0]);
-		snprintf(o->err, sizeof o->err, "fork: %s", strerror(fork_errno));
-		return -1;
-	}
-	(void)setpgid(pid, pid);
-	struct pollfd p[2] = { { .fd = out_fds[0], .events = POLLIN },
-			       { .fd = err_fds[0], .events = POLLIN } };
-	long long deadline = cri_clock_ms() + timeout_ms;
-	bool in_time = true;
-	while (p[0].fd >= 0 || p[1].fd >= 0) {
-		long long left = deadline - cri_clock_ms();
-		if (left <= 0) {
-			in_time = false;
-			break;
-		}
-		if (poll(p, 2, (int)left) <= 0)
-			continue; /* EINTR or nothing yet: the deadline decides */
-		for (int i = 0; i < 2; i++) {
-			if (p[i].fd < 0 || p[i].revents == 0)
-				continue;
-			bool more = i == 0 ? drain(p[i].fd, o->out, sizeof o->out)
-					   : drain(p[i].fd, o->err, sizeof o->err);
-			if (!more) {
-				close_quietly(p[i].fd);
-				p[i].fd = -1; /* poll ignores it */
-			}
-		}
-	}
-	close_quietly(p[0].fd);
-	close_quietly(p[1].fd);
-	if (!in_time)
-		(void)kill(-pid, SIGKILL);
-	int status;
-	pid_t got;
-	do
-		got = waitpid(pid, &status, 0);
-	while (got < 0 && errno == EINTR);
-	if (!in_time || got != pid) {
-		size_t used = strlen(o->err);
-		snprintf(o->err + used, sizeof o->err - used, "\n[%s after %d ms]",
-			 in_time ? "lost" : "killed", timeout_ms);
-		return -1;
-	}
-	o->code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+	o->code = cmd_capture(argv, o->out, sizeof o->out, o->err, sizeof o->err, timeout_ms);
 	return o->code;
 }
 
@@ -303,12 +186,12 @@ static bool has_log_text(const char *text, const char *want)
 void cri_await_line(const char *path, const char *want, int timeout_ms)
 {
 	static char text[65536];
-	long long deadline = cri_clock_ms() + timeout_ms;
+	long long deadline = cmd_now_ms() + timeout_ms;
 	for (;;) {
 		cri_read_file(path, text, sizeof text);
 		if (has_log_text(text, want))
 			return;
-		ck_assert_msg(cri_clock_ms() < deadline, "no line \"%s...\" in %s after %d ms: %s",
+		ck_assert_msg(cmd_now_ms() < deadline, "no line \"%s...\" in %s after %d ms: %s",
 			      want, path, timeout_ms, text);
 		cri_poll_interval();
 	}
@@ -359,7 +242,7 @@ int cri_await_task_exit(const char *id, int timeout_ms)
 	static char text[1 << 20];
 	char key[160];
 	snprintf(key, sizeof key, "received exit event &TaskExit{ContainerID:%s,", id);
-	long long deadline = cri_clock_ms() + timeout_ms;
+	long long deadline = cmd_now_ms() + timeout_ms;
 	for (;;) {
 		cri_read_file(run.containerd_log, text, sizeof text);
 		const char *at = strstr(text, key);
@@ -371,7 +254,7 @@ int cri_await_task_exit(const char *id, int timeout_ms)
 				      at);
 			return (int)v;
 		}
-		ck_assert_msg(cri_clock_ms() < deadline,
+		ck_assert_msg(cmd_now_ms() < deadline,
 			      "containerd's log has no exit of %s after %d ms", id, timeout_ms);
 		cri_poll_interval();
 	}
@@ -395,12 +278,12 @@ void cri_use_sandbox(const char *image)
 	char want[128], have[128];
 	image_id(image, want, sizeof want);
 	ck_assert_msg(want[0] != '\0', "the CRI plugin does not know %s", image);
-	long long deadline = cri_clock_ms() + CRI_WAIT_MS;
+	long long deadline = cmd_now_ms() + CRI_WAIT_MS;
 	for (;;) {
 		image_id(CRI_IMAGE_SANDBOX, have, sizeof have);
 		if (strcmp(have, want) == 0)
 			return;
-		ck_assert_msg(cri_clock_ms() < deadline, "%s is %s, not %s (%s), after %d ms",
+		ck_assert_msg(cmd_now_ms() < deadline, "%s is %s, not %s (%s), after %d ms",
 			      CRI_IMAGE_SANDBOX, have, image, want, CRI_WAIT_MS);
 		cri_poll_interval();
 	}

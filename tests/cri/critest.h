@@ -37,6 +37,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cmdrun.h" /* cmd_now_ms for deadlines and durations */
+
 #define CRI_EXIT_SKIP 77       /* the suite could not run here (automake's code) */
 #define CRI_CMD_MS 30000       /* one crictl, ctr or runc command */
 #define CRI_WAIT_MS 15000      /* a state a test waits for */
@@ -99,8 +101,5 @@ int cri_await_task_exit(const char *id, int timeout_ms);
  * (snapshots mounted as a container's root), space-separated into buf;
  * how many. Fails the test if it cannot look. */
 int cri_leftover_mounts(char *buf, size_t size);
-
-/* Monotonic milliseconds, for deadlines and reported durations. */
-long long cri_clock_ms(void);
 
 #endif

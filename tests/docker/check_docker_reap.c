@@ -29,46 +29,6 @@
 #define ORPHANS 500
 #define SETTLE_MS 10000 /* how long ps may take to show the count we want */
 
-/* Zombies (state Z) that `docker exec NAME ps` lists: the whole PID
- * namespace NAME is in. */
-static int exec_ps_zombies(const char *name)
-{
-	static char out[65536];
-	struct docker_cmd ps;
-	docker_cmd(&ps, "exec", (char *)name, "ps", "-o", "stat,pid,comm", NULL);
-	int code = docker_capture(&ps, out, sizeof out, DOCKER_CMD_MS);
-	ck_assert_msg(code == 0, "docker exec %s ps: exit %d: %.2000s", name, code, out);
-	int zombies = 0;
-	for (const char *line = out; line != NULL && *line != '\0';) {
-		zombies += line[0] == 'Z';
-		line = strchr(line, '\n');
-		line = line != NULL ? line + 1 : NULL;
-	}
-	return zombies;
-}
-
-/* Run orphanfactory in container c until its orphans have exited and
- * re-parented to PID 1, then ask ps again until the zombie count is 0
- * (want_zero) or at least ORPHANS, or SETTLE_MS have passed; *first is
- * the first count. The container ends when its stdin closes. */
-static int zombies_after_orphans(const struct docker_cmd *c, bool want_zero, int *first)
-{
-	struct run r;
-	struct run_opts opts = { .pipe_stdin = true };
-	run_start(&r, RUN_HOST, c->argv, &opts);
-	ck_assert_msg(run_expect_line(&r, "done", DOCKER_LINE_MS), "%s: no 'done'; output: %s %s",
-		      c->name, r.out, r.err);
-	long long deadline = now_ms() + SETTLE_MS;
-	int zombies = exec_ps_zombies(c->name);
-	*first = zombies;
-	/* Only a new look can tell; each docker exec takes a while anyway. */
-	while ((want_zero ? zombies > 0 : zombies < ORPHANS) && now_ms() < deadline)
-		zombies = exec_ps_zombies(c->name);
-	int code = run_wait(&r, DOCKER_CMD_MS); /* closes stdin: the factory exits 0 */
-	ck_assert_msg(code == 0, "%s: exit %d; output: %s %s", c->name, code, r.out, r.err);
-	return zombies;
-}
-
 START_TEST(test_zombies)
 {
 	char n[16];
@@ -76,14 +36,14 @@ START_TEST(test_zombies)
 	struct docker_cmd with;
 	docker_cmd_run(&with, "zombies", "-i", docker_image(), "orphanfactory", "--wait", n, NULL);
 	int first;
-	int zombies = zombies_after_orphans(&with, true, &first);
+	int zombies = docker_orphan_zombies(&with, true, ORPHANS, SETTLE_MS, &first);
 	ck_assert_msg(zombies == 0, "reaper as PID 1: ps still shows %d zombies (first look: %d)",
 		      zombies, first);
 
 	struct docker_cmd bare;
 	docker_cmd_run(&bare, "zombies-bare", "-i", "--entrypoint", "/helpers/orphanfactory",
 		       docker_image(), "--wait", n, NULL);
-	zombies = zombies_after_orphans(&bare, false, &first);
+	zombies = docker_orphan_zombies(&bare, false, ORPHANS, SETTLE_MS, &first);
 	ck_assert_msg(zombies >= ORPHANS, "control: ps shows %d zombies without reaper, want %d",
 		      zombies, ORPHANS);
 }
@@ -183,7 +143,7 @@ static void start_pause(struct docker_cmd *c, const char *name, const char *entr
 }
 
 /* Orphans of an app container that shares the PID namespace of pause:
- * the zombie count zombies_after_orphans settles on. */
+ * the zombie count docker_orphan_zombies settles on. */
 static int shared_orphans(const char *pause, const char *name, bool want_zero, int *first)
 {
 	char pid_mode[160];
@@ -193,7 +153,7 @@ static int shared_orphans(const char *pause, const char *name, bool want_zero, i
 	struct docker_cmd app;
 	docker_cmd_run(&app, name, "-i", "--pid", pid_mode, "--entrypoint", "/helpers/orphanfactory",
 		       docker_image(), "--wait", n, NULL);
-	return zombies_after_orphans(&app, want_zero, first);
+	return docker_orphan_zombies(&app, want_zero, ORPHANS, SETTLE_MS, first);
 }
 
 START_TEST(test_pause)

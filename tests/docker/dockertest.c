@@ -12,17 +12,14 @@
 #define _GNU_SOURCE
 #include "dockertest.h"
 
+#include "cmdrun.h"
+#include "harness.h"
+
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #ifndef REAPER_DOCKER_CONTEXT
@@ -62,106 +59,12 @@ void docker_object_name(const char *name, char *buf, size_t size)
 	snprintf(buf, size, "%s-%s", run_tag, name);
 }
 
-static long long clock_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- running a command ---------------------------------------------------- */
 
-static void close_quietly(int fd)
-{
-	if (fd >= 0)
-		(void)close(fd); /* a pipe end: nothing to do if it fails */
-}
-
-/* In the forked child: stdin /dev/null, stdout and stderr to out_fd, its
- * own process group (killed whole on timeout), dead with the test. */
-static _Noreturn void child_exec(pid_t parent, char *const argv[], int out_fd)
-{
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
-		_exit(127);
-	(void)setpgid(0, 0); /* the parent does it too; one of them wins */
-	int null_fd = open("/dev/null", O_RDONLY);
-	if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 ||
-	    dup2(out_fd, STDERR_FILENO) < 0)
-		_exit(127);
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	execv(argv[0], argv);
-	_exit(127);
-}
-
-/* Read fd into out until EOF or the deadline; false on the deadline. */
-static bool read_until(int fd, char *out, size_t size, long long deadline)
-{
-	size_t len = strlen(out);
-	for (;;) {
-		long long left = deadline - clock_ms();
-		if (left <= 0)
-			return false;
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		int ready = poll(&p, 1, (int)left);
-		if (ready <= 0)
-			continue; /* EINTR or nothing yet: the deadline decides */
-		char buf[4096];
-		ssize_t got = read(fd, buf, sizeof buf);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			return true; /* EOF: the command and all that shared its pipe */
-		size_t take = (size_t)got < size - 1 - len ? (size_t)got : size - 1 - len;
-		memcpy(out + len, buf, take);
-		len += take;
-		out[len] = '\0';
-	}
-}
-
-/*
- * Run argv with stdout and stderr together into out within timeout_ms,
- * then SIGKILL its process group if it is still there. Returns the exit
- * code, 128+S when killed by S, or -1 if it could not start or ran out of
- * time (out then ends saying so). Never fails the test.
- */
+/* cmd_capture with stdout and stderr together into out. */
 static int run_capture(char *const argv[], char *out, size_t size, int timeout_ms)
 {
-	out[0] = '\0';
-	int fds[2];
-	if (pipe2(fds, O_CLOEXEC) < 0) {
-		snprintf(out, size, "pipe2: %s", strerror(errno));
-		return -1;
-	}
-	pid_t parent = getpid();
-	pid_t pid = fork();
-	if (pid == 0)
-		child_exec(parent, argv, fds[1]);
-	int fork_errno = errno;
-	close_quietly(fds[1]);
-	if (pid < 0) {
-		close_quietly(fds[0]);
-		snprintf(out, size, "fork: %s", strerror(fork_errno));
-		return -1;
-	}
-	(void)setpgid(pid, pid);
-	bool in_time = read_until(fds[0], out, size, clock_ms() + timeout_ms);
-	close_quietly(fds[0]);
-	if (!in_time)
-		(void)kill(-pid, SIGKILL);
-	int status;
-	pid_t got;
-	do
-		got = waitpid(pid, &status, 0);
-	while (got < 0 && errno == EINTR);
-	if (!in_time || got != pid) {
-		size_t used = strlen(out);
-		snprintf(out + used, size - used, "\n[%s after %d ms]",
-			 in_time ? "lost" : "killed", timeout_ms);
-		return -1;
-	}
-	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+	return cmd_capture(argv, out, size, NULL, 0, timeout_ms);
 }
 
 int docker_capture(const struct docker_cmd *c, char *out, size_t size, int timeout_ms)
@@ -179,16 +82,43 @@ void docker_expect_ok(const struct docker_cmd *c)
 		      c->argc > 2 ? c->argv[2] : "", code, out);
 }
 
+/* ---- zombies ---------------------------------------------------------------- */
+
+static int ps_zombies_of(void *name)
+{
+	return docker_ps_zombies(name);
+}
+
+int docker_ps_zombies(const char *name)
+{
+	static char out[65536];
+	struct docker_cmd ps;
+	docker_cmd(&ps, "exec", (char *)name, "ps", "-o", "stat,pid,comm", NULL);
+	int code = docker_capture(&ps, out, sizeof out, DOCKER_CMD_MS);
+	ck_assert_msg(code == 0, "docker exec %s ps: exit %d: %.2000s", name, code, out);
+	return cmd_count_zombies(out);
+}
+
+int docker_orphan_zombies(const struct docker_cmd *c, bool want_zero, int want, int settle_ms,
+			  int *first)
+{
+	struct run r;
+	struct run_opts opts = { .pipe_stdin = true };
+	run_start(&r, RUN_HOST, c->argv, &opts);
+	ck_assert_msg(run_expect_line(&r, "done", DOCKER_LINE_MS), "%s: no 'done'; output: %s %s",
+		      c->name, r.out, r.err);
+	int zombies = cmd_await_zombies(ps_zombies_of, (void *)c->name, want_zero, want, settle_ms,
+					first);
+	int code = run_wait(&r, DOCKER_CMD_MS); /* closes stdin: the factory exits 0 */
+	ck_assert_msg(code == 0, "%s: exit %d; output: %s %s", c->name, code, r.out, r.err);
+	return zombies;
+}
+
 /* ---- building command lines --------------------------------------------- */
 
 static void cmd_add_list(struct docker_cmd *c, va_list ap)
 {
-	for (char *arg = va_arg(ap, char *); arg != NULL; arg = va_arg(ap, char *)) {
-		ck_assert_msg(c->argc < (int)(sizeof c->argv / sizeof c->argv[0]) - 1,
-			      "docker command line too long");
-		c->argv[c->argc++] = arg;
-	}
-	c->argv[c->argc] = NULL;
+	cmd_args_add(c->argv, &c->argc, (int)(sizeof c->argv / sizeof c->argv[0]), "docker", ap);
 }
 
 void docker_cmd_add(struct docker_cmd *c, ...)
@@ -356,24 +286,8 @@ TCase *docker_tcase(const char *name, int timeout_s)
 static bool find_docker(void)
 {
 	const char *name = getenv("REAPER_DOCKER");
-	if (name == NULL || *name == '\0')
-		name = "docker";
-	if (strchr(name, '/') != NULL) {
-		snprintf(docker_bin, sizeof docker_bin, "%s", name);
-		return access(docker_bin, X_OK) == 0;
-	}
-	const char *path = getenv("PATH");
-	if (path == NULL || *path == '\0')
-		path = "/usr/local/bin:/usr/bin:/bin";
-	while (*path != '\0') {
-		size_t len = strcspn(path, ":");
-		int n = snprintf(docker_bin, sizeof docker_bin, "%.*s/%s", (int)len, path, name);
-		if (n > 0 && (size_t)n < sizeof docker_bin && access(docker_bin, X_OK) == 0)
-			return true;
-		path += len;
-		path += *path == ':';
-	}
-	return false;
+	return cmd_find(name != NULL && *name != '\0' ? name : "docker", NULL, docker_bin,
+			sizeof docker_bin);
 }
 
 static _Noreturn void skip(const char *why)

@@ -76,6 +76,19 @@ int docker_capture(const struct docker_cmd *c, char *out, size_t size, int timeo
  * volume create): fails the test, with docker's words, unless it exits 0. */
 void docker_expect_ok(const struct docker_cmd *c);
 
+/* The zombies (state Z) `docker exec NAME ps` lists: the whole PID
+ * namespace NAME is in. Fails the test unless ps exits 0. */
+int docker_ps_zombies(const char *name);
+
+/* Run c, a `docker run -i` of tests/helpers/orphanfactory --wait, until it
+ * says "done" (its orphans have exited and re-parented to PID 1), then
+ * docker_ps_zombies until the count is 0 (want_zero) or at least want, or
+ * settle_ms passed; close its stdin (the factory must then exit 0, or the
+ * test fails). Returns the last count, the first into *first (may be
+ * NULL). Uses the integration harness (tests/integration/harness.h). */
+int docker_orphan_zombies(const struct docker_cmd *c, bool want_zero, int want, int settle_ms,
+			  int *first);
+
 /* In text (lines ending in "\n" or "\r\n"): the rest of the first line
  * that starts with key and a space, into value without the line end
  * (false if none); whether a line equal to want exists. */

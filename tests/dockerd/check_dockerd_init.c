@@ -303,40 +303,6 @@ START_TEST(test_stop)
 }
 END_TEST
 
-static int exec_ps_zombies(const char *name)
-{
-	static char out[65536];
-	struct docker_cmd ps;
-	docker_cmd(&ps, "exec", (char *)name, "ps", "-o", "stat,pid,comm", NULL);
-	int code = docker_capture(&ps, out, sizeof out, DOCKER_CMD_MS);
-	ck_assert_msg(code == 0, "docker exec %s ps: exit %d: %.2000s", name, code, out);
-	int zombies = 0;
-	for (const char *line = out; line != NULL && *line != '\0';) {
-		zombies += line[0] == 'Z';
-		line = strchr(line, '\n');
-		line = line != NULL ? line + 1 : NULL;
-	}
-	return zombies;
-}
-
-/* orphanfactory's ORPHANS orphans re-parent to PID 1; count the zombies
- * until none (want_zero) or all are there, or SETTLE_MS passed. */
-static int zombies_left(const struct docker_cmd *c, bool want_zero)
-{
-	struct run r;
-	struct run_opts opts = { .pipe_stdin = true };
-	run_start(&r, RUN_HOST, c->argv, &opts);
-	ck_assert_msg(run_expect_line(&r, "done", DOCKER_LINE_MS), "%s: no 'done': %s %s",
-		      c->name, r.out, r.err);
-	long long deadline = now_ms() + SETTLE_MS;
-	int zombies = exec_ps_zombies(c->name);
-	while ((want_zero ? zombies > 0 : zombies < ORPHANS) && now_ms() < deadline)
-		zombies = exec_ps_zombies(c->name);
-	int code = run_wait(&r, DOCKER_CMD_MS); /* closes stdin: the factory exits 0 */
-	ck_assert_msg(code == 0, "%s: exit %d: %s %s", c->name, code, r.out, r.err);
-	return zombies;
-}
-
 START_TEST(test_orphans)
 {
 	char n[16];
@@ -344,12 +310,12 @@ START_TEST(test_orphans)
 	struct docker_cmd c;
 	docker_cmd_run(&c, "orphans", "-i", "--init", "--network", "none", "--entrypoint",
 		       "/helpers/orphanfactory", docker_image(), "--wait", n, NULL);
-	int zombies = zombies_left(&c, true);
+	int zombies = docker_orphan_zombies(&c, true, ORPHANS, SETTLE_MS, NULL);
 	ck_assert_msg(zombies == 0, "--init: ps still shows %d zombies", zombies);
 	/* The control: the factory as PID 1 reaps nothing. */
 	docker_cmd_run(&c, "orphans-bare", "-i", "--network", "none", "--entrypoint",
 		       "/helpers/orphanfactory", docker_image(), "--wait", n, NULL);
-	zombies = zombies_left(&c, false);
+	zombies = docker_orphan_zombies(&c, false, ORPHANS, SETTLE_MS, NULL);
 	ck_assert_msg(zombies >= ORPHANS, "control without --init: %d zombies, want %d", zombies,
 		      ORPHANS);
 }

@@ -13,21 +13,19 @@
 #define _GNU_SOURCE
 #include "podtest.h"
 
+#include "cmdrun.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #if !defined(REAPER_BUILD_DIR) || !defined(REAPER_PODMAN_ROOTFS)
@@ -61,130 +59,6 @@ static char run_dir[256];
 static char reaper_copy[300]; /* the static reaper, readable by nobody */
 static struct store stores[POD_MODES];
 static pid_t suite_pid;
-
-static long long clock_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* ---- running a command ---------------------------------------------------- */
-
-static void close_quietly(int fd)
-{
-	if (fd >= 0)
-		(void)close(fd); /* a pipe end: nothing to do if it fails */
-}
-
-/* In the forked child: stdin /dev/null, stdout to out_fd, stderr to
- * err_fd, its own process group (killed whole on timeout), dead with the
- * test. */
-static _Noreturn void child_exec(pid_t parent, char *const argv[], int out_fd, int err_fd)
-{
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
-		_exit(127);
-	(void)setpgid(0, 0); /* the parent does it too; one of them wins */
-	int null_fd = open("/dev/null", O_RDONLY);
-	if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 ||
-	    dup2(err_fd, STDERR_FILENO) < 0)
-		_exit(127);
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	execv(argv[0], argv);
-	_exit(127);
-}
-
-static void append(char *buf, size_t size, const char *data, size_t n)
-{
-	size_t len = strlen(buf);
-	size_t take = n < size - 1 - len ? n : size - 1 - len;
-	memcpy(buf + len, data, take);
-	buf[len + take] = '\0';
-}
-
-/* Read fds[0] into out and fds[1] into err until both reach EOF; false
- * when the deadline passes first. */
-static bool read_until(const int fds[2], char *out, size_t size, char *err, size_t err_size,
-		       long long deadline)
-{
-	bool open_[2] = { true, true };
-	while (open_[0] || open_[1]) {
-		long long left = deadline - clock_ms();
-		if (left <= 0)
-			return false;
-		struct pollfd p[2] = { { .fd = open_[0] ? fds[0] : -1, .events = POLLIN },
-				       { .fd = open_[1] ? fds[1] : -1, .events = POLLIN } };
-		if (poll(p, 2, (int)left) <= 0)
-			continue; /* EINTR or nothing yet: the deadline decides */
-		for (int i = 0; i < 2; i++) {
-			if (!open_[i] || p[i].revents == 0)
-				continue;
-			char buf[4096];
-			ssize_t got = read(fds[i], buf, sizeof buf);
-			if (got < 0 && errno == EINTR)
-				continue;
-			if (got <= 0)
-				open_[i] = false;
-			else if (i == 0)
-				append(out, size, buf, (size_t)got);
-			else
-				append(err, err_size, buf, (size_t)got);
-		}
-	}
-	return true;
-}
-
-/*
- * Run argv within timeout_ms, stdout into out and stderr into err, then
- * SIGKILL its process group if it is still there. Returns the exit code,
- * 128+S when killed by S, or -1 if it could not start or ran out of time
- * (err then says so). Never fails the test.
- */
-static int run_capture(char *const argv[], char *out, size_t size, char *err, size_t err_size,
-		       int timeout_ms)
-{
-	out[0] = err[0] = '\0';
-	int out_p[2], err_p[2];
-	if (pipe2(out_p, O_CLOEXEC) < 0 || pipe2(err_p, O_CLOEXEC) < 0) {
-		snprintf(err, err_size, "pipe2: %s", strerror(errno));
-		return -1;
-	}
-	pid_t parent = getpid();
-	pid_t pid = fork();
-	if (pid == 0)
-		child_exec(parent, argv, out_p[1], err_p[1]);
-	int fork_errno = errno;
-	close_quietly(out_p[1]);
-	close_quietly(err_p[1]);
-	int fds[2] = { out_p[0], err_p[0] };
-	bool in_time = false;
-	if (pid > 0) {
-		(void)setpgid(pid, pid);
-		in_time = read_until(fds, out, size, err, err_size, clock_ms() + timeout_ms);
-	}
-	close_quietly(fds[0]);
-	close_quietly(fds[1]);
-	if (pid < 0) {
-		snprintf(err, err_size, "fork: %s", strerror(fork_errno));
-		return -1;
-	}
-	if (!in_time)
-		(void)kill(-pid, SIGKILL);
-	int status;
-	pid_t got;
-	do
-		got = waitpid(pid, &status, 0);
-	while (got < 0 && errno == EINTR);
-	if (!in_time || got != pid) {
-		size_t used = strlen(err);
-		snprintf(err + used, err_size - used, "\n[%s after %d ms]",
-			 in_time ? "lost" : "killed", timeout_ms);
-		return -1;
-	}
-	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
-}
 
 /* ---- stores --------------------------------------------------------------- */
 
@@ -299,7 +173,7 @@ static void store_clear(struct store *s)
 		for (int j = 0; j < 6 && cmds[i][j] != NULL; j++)
 			argv[n++] = (char *)cmds[i][j];
 		argv[n] = NULL;
-		if (run_capture(argv, out, sizeof out, err, sizeof err, POD_CMD_MS) != 0)
+		if (cmd_capture(argv, out, sizeof out, err, sizeof err, POD_CMD_MS) != 0)
 			fprintf(stderr, "podtest: %s %s in %s: %s\n", cmds[i][0], cmds[i][1], s->dir,
 				err);
 	}
@@ -447,7 +321,7 @@ static bool import_image(struct store *s, const char *name, const char *entry, c
 	argv[n++] = tar;
 	argv[n++] = (char *)name;
 	argv[n] = NULL;
-	int code = run_capture(argv, out, sizeof out, err, sizeof err, PROBE_MS);
+	int code = cmd_capture(argv, out, sizeof out, err, sizeof err, PROBE_MS);
 	if (code != 0)
 		snprintf(s->why, sizeof s->why, "podman import %s failed (%d): %.800s", name, code,
 			 err);
@@ -472,7 +346,7 @@ static void store_prepare(struct store *s, bool all_images)
 		char owner[64];
 		snprintf(owner, sizeof owner, "%d:%d", (int)pw->pw_uid, (int)pw->pw_gid);
 		char *chown_argv[] = { "/bin/chown", "-R", owner, s->dir, NULL };
-		if (run_capture(chown_argv, out, sizeof out, err, sizeof err, PROBE_MS) != 0) {
+		if (cmd_capture(chown_argv, out, sizeof out, err, sizeof err, PROBE_MS) != 0) {
 			snprintf(s->why, sizeof s->why, "chown %s: %.600s", s->dir, err);
 			return;
 		}
@@ -495,7 +369,7 @@ static void store_prepare(struct store *s, bool all_images)
 	argv[n++] = IMG_TEST;
 	argv[n++] = "true";
 	argv[n] = NULL;
-	int code = run_capture(argv, out, sizeof out, err, sizeof err, PROBE_MS);
+	int code = cmd_capture(argv, out, sizeof out, err, sizeof err, PROBE_MS);
 	if (code != 0) {
 		snprintf(s->why, sizeof s->why, "podman run fails (%d): %.800s", code, err);
 		return;
@@ -504,22 +378,6 @@ static void store_prepare(struct store *s, bool all_images)
 }
 
 /* ---- the suite ------------------------------------------------------------- */
-
-static bool find_in_path(const char *name, char *buf, size_t size)
-{
-	const char *path = getenv("PATH");
-	if (path == NULL || *path == '\0')
-		path = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
-	while (*path != '\0') {
-		size_t len = strcspn(path, ":");
-		int n = snprintf(buf, size, "%.*s/%s", (int)len, path, name);
-		if (len > 0 && n > 0 && (size_t)n < size && access(buf, X_OK) == 0)
-			return true;
-		path += len;
-		path += *path == ':';
-	}
-	return false;
-}
 
 static _Noreturn void skip(const char *why)
 {
@@ -532,18 +390,18 @@ static bool copy_exec(const char *src, const char *dst)
 {
 	static char out[4096], err[4096];
 	char *argv[] = { "/bin/cp", (char *)src, (char *)dst, NULL };
-	return run_capture(argv, out, sizeof out, err, sizeof err, PROBE_MS) == 0 &&
+	return cmd_capture(argv, out, sizeof out, err, sizeof err, PROBE_MS) == 0 &&
 	       chmod(dst, 0755) == 0;
 }
 
 Suite *podman_suite(const char *name)
 {
-	if (!find_in_path("podman", podman_bin, sizeof podman_bin))
+	if (!cmd_find("podman", NULL, podman_bin, sizeof podman_bin))
 		skip("no podman command in PATH (make check-podman installs it)");
 	if (geteuid() != 0)
 		skip("Podman's rootful mode needs root, and this runs as another user");
-	if (!find_in_path("env", env_bin, sizeof env_bin) ||
-	    !find_in_path("setpriv", setpriv_bin, sizeof setpriv_bin))
+	if (!cmd_find("env", NULL, env_bin, sizeof env_bin) ||
+	    !cmd_find("setpriv", NULL, setpriv_bin, sizeof setpriv_bin))
 		skip("no env or setpriv command in PATH");
 	suite_pid = getpid();
 	remove_stale_runs();
@@ -612,12 +470,7 @@ TCase *pod_tcase(const char *name, int timeout_s)
 
 static void cmd_add_list(struct pod_cmd *c, va_list ap)
 {
-	for (char *arg = va_arg(ap, char *); arg != NULL; arg = va_arg(ap, char *)) {
-		ck_assert_msg(c->argc < (int)(sizeof c->argv / sizeof c->argv[0]) - 1,
-			      "podman command line too long");
-		c->argv[c->argc++] = arg;
-	}
-	c->argv[c->argc] = NULL;
+	cmd_args_add(c->argv, &c->argc, (int)(sizeof c->argv / sizeof c->argv[0]), "podman", ap);
 }
 
 void pod_cmd_add(struct pod_cmd *c, ...)
@@ -651,10 +504,11 @@ static const char *verb(const struct pod_cmd *c)
 int pod_capture(const struct pod_cmd *c, char *out, size_t size, int timeout_ms)
 {
 	static char err[16384];
-	int code = run_capture(c->argv, out, size, err, sizeof err, timeout_ms);
+	int code = cmd_capture(c->argv, out, size, err, sizeof err, timeout_ms);
 	ck_assert_msg(code >= 0, "podman %s: %s", verb(c), err);
+	size_t used = strlen(out);
 	if (code != 0) /* the words of a failure, for the caller's message */
-		append(out, size, err, strlen(err));
+		snprintf(out + used, size - used, "%s", err);
 	return code;
 }
 
@@ -672,7 +526,7 @@ void pod_expect_ok(const struct pod_cmd *c, char *out, size_t size)
 void pod_await_log(enum pod_mode mode, const char *name, const char *want, int timeout_ms)
 {
 	static char out[65536];
-	long long deadline = clock_ms() + timeout_ms;
+	long long deadline = cmd_now_ms() + timeout_ms;
 	struct pod_cmd c;
 	pod_cmd(&c, mode, "logs", (char *)name, NULL);
 	/* Only a new look can tell; each podman logs takes a while anyway. */
@@ -680,7 +534,7 @@ void pod_await_log(enum pod_mode mode, const char *name, const char *want, int t
 		pod_expect_ok(&c, out, sizeof out);
 		if (text_has_prefix(out, want))
 			return;
-		ck_assert_msg(clock_ms() < deadline, "%s: no line '%s' in %d ms; logs: %.2000s", name,
+		ck_assert_msg(cmd_now_ms() < deadline, "%s: no line '%s' in %d ms; logs: %.2000s", name,
 			      want, timeout_ms, out);
 	}
 }
@@ -690,24 +544,26 @@ int pod_ps(enum pod_mode mode, const char *name, char *out, size_t size)
 	struct pod_cmd c;
 	pod_cmd(&c, mode, "exec", (char *)name, "ps", "-o", "stat,pid,args", NULL);
 	pod_expect_ok(&c, out, size);
-	int zombies = 0;
-	for (const char *line = out; line != NULL && *line != '\0';) {
-		zombies += line[0] == 'Z';
-		line = strchr(line, '\n');
-		line = line != NULL ? line + 1 : NULL;
-	}
-	return zombies;
+	return cmd_count_zombies(out);
+}
+
+struct zombie_look {
+	enum pod_mode mode;
+	const char *name;
+};
+
+static int look_zombies(void *arg)
+{
+	static char out[65536];
+	const struct zombie_look *z = arg;
+	return pod_ps(z->mode, z->name, out, sizeof out);
 }
 
 int pod_await_zombies(enum pod_mode mode, const char *name, bool want_zero, int want,
 		      int timeout_ms)
 {
-	static char out[65536];
-	long long deadline = clock_ms() + timeout_ms;
-	int zombies = pod_ps(mode, name, out, sizeof out);
-	while ((want_zero ? zombies > 0 : zombies < want) && clock_ms() < deadline)
-		zombies = pod_ps(mode, name, out, sizeof out);
-	return zombies;
+	struct zombie_look z = { mode, name };
+	return cmd_await_zombies(look_zombies, &z, want_zero, want, timeout_ms, NULL);
 }
 
 void pod_inspect(enum pod_mode mode, const char *name, const char *format, char *out,
