@@ -408,6 +408,10 @@ void reportfile_write(const struct reaper *r, const struct reap_ending *e, const
 	}
 	out_flush(&out);
 	int err = out.err;
+	/* On the disk before the rename: after a crash PATH is the old report
+	 * or the whole new one, never an empty file under the new name. */
+	if (err == 0 && fsync(fd) < 0)
+		err = -errno;
 	if (close(fd) < 0 && err == 0)
 		err = -errno;
 	if (err == 0 && renameat(r->report_dir_fd, tmp, r->report_dir_fd, base) < 0)
