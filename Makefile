@@ -165,7 +165,10 @@ deps:
 # mk/*.mk add their own groups to CHECK_EXTRA (sanitizers, fuzzing, ...).
 # Every group appends each suite's outcome to $(CHECK_TALLY) (CHECK_TALLY_FILE,
 # see tests/run-suites and TALLY below), and the run ends with one line for
-# all of them, "N passed, N failed" (tests/check-summary).
+# all of them, "N passed, N failed" (tests/check-summary). check-docker
+# comes last, after the suites that start private engines (dockerd, Podman,
+# containerd): should one of them break the machine's engine (its docker0
+# bridge, say), the ordinary Docker suites fail instead of hiding it.
 CHECK_EXTRA :=
 CHECK_TALLY = $(abspath $(BUILD))/check-tally
 check: deps
@@ -175,7 +178,7 @@ check: deps
 	$(MAKE) --no-print-directory all helpers $(UNIT_TESTS) $(INTEG_TESTS) || status=$$?; \
 	if [ $$status = 0 ]; then \
 		CHECK_TALLY_FILE=$(CHECK_TALLY) $(MAKE) --no-print-directory -k check-unit \
-			check-integration check-docker $(CHECK_EXTRA) || status=$$?; \
+			check-integration $(CHECK_EXTRA) check-docker || status=$$?; \
 	fi; \
 	tests/check-summary $(CHECK_TALLY) $$status
 
