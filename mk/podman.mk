@@ -14,7 +14,7 @@
 PODMAN ?= podman
 PODMAN_ROOTFS := $(BUILD)/podman/rootfs.tar
 PODMAN_TESTS := $(BUILD)/tests/podman/check_podman
-PODMAN_LIB := tests/podman/podtest.c $(ENGINE_LIB)
+PODMAN_LIB := tests/podman/podtest.c tests/podman/podstore.c $(ENGINE_LIB)
 
 .PHONY: check-podman podman-deps
 CHECK_EXTRA += check-podman
@@ -35,7 +35,7 @@ $(PODMAN_ROOTFS): docker-context tests/podman/rootfs.sh $(wildcard tests/podman/
 	tests/podman/rootfs.sh $(DOCKER_CONTEXT) $@
 
 $(BUILD)/tests/podman/%: tests/podman/%.c tests/check_main.c $(PODMAN_LIB) tests/podman/podtest.h \
-		$(ENGINE_H) | $(BUILD)/tests/podman
+		tests/podman/podstore.h $(ENGINE_H) | $(BUILD)/tests/podman
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(TEST_INCLUDE) -Itests/podman -Itests/engine \
 		-DREAPER_BUILD_DIR='"$(abspath $(BUILD))"' -DREAPER_SOURCE_DIR='"$(CURDIR)"' \
 		-DREAPER_PODMAN_ROOTFS='"$(abspath $(PODMAN_ROOTFS))"' \

@@ -1,6 +1,7 @@
 /*
  * check_podman: reaper under Podman, for real (issue 18, item 2). See
- * podtest.h for the private stores, images and clean-up.
+ * podstore.h for the private stores, images and clean-up, podtest.h
+ * for the commands.
  *
  * 1. `podman run --init --init-path=build/reaper-static`, and plain
  *    --init with init_path in containers.conf: the init is reaper, exit
