@@ -6,6 +6,10 @@
 #                    sandbox (pause) image, driven by crictl; in make check.
 #                    One "cri: skipped: ..." line where it cannot run (not
 #                    root, no containerd, no crictl, containerd does not start)
+#   make check-cri-stale  tests/cri/stale-run.sh: a run KILLed once its first pod
+#                    is up, then a whole run, which must remove what the first
+#                    left (its directory, containerd, shims, pods, cgroups);
+#                    root; not in make check (it doubles the time)
 #   make crictl      $(CRICTL): crictl $(CRICTL_VERSION) from the Go module proxy
 #                    (go install), when it is not there yet
 #
@@ -16,9 +20,9 @@
 CRICTL_VERSION := v1.34.0
 CRICTL := $(BUILD)/tools/crictl
 CRI_SUITE := $(BUILD)/tests/cri/check_cri
-CRI_LIB := tests/cri/critest.c tests/cri/crid.c $(ENGINE_LIB)
+CRI_LIB := tests/cri/critest.c tests/cri/crid.c tests/cri/cristale.c $(ENGINE_LIB)
 
-.PHONY: check-cri crictl
+.PHONY: check-cri check-cri-stale crictl
 
 $(BUILD)/tests/cri:
 	mkdir -p $@
@@ -66,5 +70,10 @@ check-cri:
 			exit $$status; \
 		fi; \
 	fi
+
+check-cri-stale: docker-context $(CRI_SUITE)
+	@[ "$$(id -u)" = 0 ] || { echo "cri-stale: needs root"; exit 1; }
+	$(MAKE) --no-print-directory crictl
+	REAPER_CRICTL=$(abspath $(CRICTL)) timeout 400 sh tests/cri/stale-run.sh $(CRI_SUITE)
 
 CHECK_EXTRA += check-cri

@@ -131,7 +131,7 @@ static void unmount_leftovers(void)
 	static char info[1 << 18];
 	cri_read_file("/proc/self/mountinfo", info, sizeof info);
 	char *found[64];
-	for (int i = cri_mounts_under(info, found, 64) - 1; i >= 0; i--) {
+	for (int i = cri_mounts_under(info, run->dir, found, 64) - 1; i >= 0; i--) {
 		fprintf(stderr, "critest: unmounting a leftover %s\n", found[i]);
 		if (umount2(found[i], MNT_DETACH) < 0)
 			fprintf(stderr, "critest: umount %s: %s\n", found[i], strerror(errno));
@@ -230,6 +230,15 @@ static void write_file(const char *path, const char *text)
 	FILE *f = fopen(path, "we");
 	if (f == NULL || fputs(text, f) < 0 || fclose(f) != 0)
 		setup_fail("cannot write %s: %s", path, strerror(errno));
+}
+
+/* pid into the file name in the run's directory. */
+static void write_pid(const char *name, pid_t pid)
+{
+	char path[128], text[32];
+	snprintf(path, sizeof path, "%s/%s", run->dir, name);
+	snprintf(text, sizeof text, "%d\n", (int)pid);
+	write_file(path, text);
 }
 
 /* containerd's config: everything under dir, the CRI plugin as the suite
@@ -336,6 +345,7 @@ static void start_containerd(const char *config)
 		setup_fail("fork: %s", strerror(errno));
 	(void)close(log_fd); /* the child has it */
 	run->containerd_pid = pid;
+	write_pid(CRI_CONTAINERD_PID_FILE, pid);
 }
 
 /* Until containerd and then its CRI plugin answer, within START_MS; skip
@@ -431,6 +441,7 @@ Suite *cri_suite(const char *name)
 	 * pid if containerd leaves any behind. */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		setup_fail("PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
+	cri_remove_stale_runs();
 	snprintf(run->dir, sizeof run->dir, "/tmp/reaper-cri-XXXXXX");
 	if (mkdtemp(run->dir) == NULL)
 		setup_fail("mkdtemp: %s", strerror(errno));
@@ -438,6 +449,7 @@ Suite *cri_suite(const char *name)
 		run->dir[0] = '\0';
 		setup_fail("atexit failed: containerd would be left running");
 	}
+	write_pid(CRI_RUN_PID_FILE, run->suite_pid);
 	snprintf(run->sock, sizeof run->sock, "%s/containerd.sock", run->dir);
 	snprintf(run->endpoint, sizeof run->endpoint, "unix://%s", run->sock);
 	snprintf(run->runc_root, sizeof run->runc_root, "%s/runc/k8s.io", run->dir);

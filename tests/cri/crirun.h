@@ -43,9 +43,18 @@ int cri_capture(char *const argv[], struct cri_out *o, int timeout_ms);
  * returns how many; argv has room for more after them. */
 size_t cri_crictl_words(char **argv);
 
-/* The mount points under the run's directory in mountinfo text, up to
- * max, into found (pointing into text, which is changed); how many. */
-int cri_mounts_under(char *text, char **found, int max);
+/* The mount points under dir in mountinfo text, up to max, into found
+ * (pointing into text, which is changed); how many. */
+int cri_mounts_under(char *text, const char *dir, char **found, int max);
+
+/* In the run's directory: the runner's pid, then containerd's, each
+ * written as soon as the process is there, for cri_remove_stale_runs(). */
+#define CRI_RUN_PID_FILE "run.pid"
+#define CRI_CONTAINERD_PID_FILE "containerd.pid"
+
+/* Remove what runs killed half-way left (cristale.c): their processes,
+ * mounts, cgroups and directories. Never fails. */
+void cri_remove_stale_runs(void);
 
 /* Between two looks at a state nothing announces: the caller's deadline,
  * not this, decides when to give up. */

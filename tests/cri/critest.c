@@ -197,10 +197,10 @@ void cri_await_line(const char *path, const char *want, int timeout_ms)
 	}
 }
 
-int cri_mounts_under(char *text, char **found, int max)
+int cri_mounts_under(char *text, const char *dir, char **found, int max)
 {
 	int n = 0;
-	size_t dlen = strlen(run.dir);
+	size_t dlen = strlen(dir);
 	char *save;
 	for (char *line = strtok_r(text, "\n", &save); line != NULL && n < max;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -210,7 +210,7 @@ int cri_mounts_under(char *text, char **found, int max)
 			field = strchr(field, ' ');
 			field = field != NULL ? field + 1 : NULL;
 		}
-		if (field == NULL || strncmp(field, run.dir, dlen) != 0 || field[dlen] != '/')
+		if (field == NULL || strncmp(field, dir, dlen) != 0 || field[dlen] != '/')
 			continue;
 		field[strcspn(field, " ")] = '\0';
 		found[n++] = field;
@@ -226,7 +226,7 @@ int cri_leftover_mounts(char *buf, size_t size)
 	cri_read_file(path, info, sizeof info);
 	ck_assert_msg(info[0] != '\0', "cannot read %s", path);
 	char *found[64];
-	int n = cri_mounts_under(info, found, 64);
+	int n = cri_mounts_under(info, run.dir, found, 64);
 	buf[0] = '\0';
 	for (int i = 0; i < n; i++) {
 		size_t used = strlen(buf);
