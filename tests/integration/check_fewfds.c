@@ -36,18 +36,21 @@
 #define EXIT_MS 15000
 #define ORPHANS 5
 
-/* argv: prlimit --nofile=4:4 reaper -v OPTS... -- CMD..., into argv (room
- * for size entries); false, with a SKIP line, when there is no prlimit. */
-static bool few_fds_argv(char **argv, size_t size, const char *const *opts,
-			 const char *const *cmd)
+/* Start prlimit --nofile=4:4 reaper -v OPTS... -- CMD... in r, where
+ * says; false, with a SKIP line, when there is no prlimit. No leak check
+ * in the sanitized build: LeakSanitizer's exit check opens /proc/PID/task
+ * and more, which the limit does not leave room for. */
+static bool start_few_fds(struct run *r, enum run_where where, const char *const *opts,
+			  const char *const *cmd, bool pipe_stdin)
 {
 	static char prlimit[4096];
+	char *argv[16];
+	size_t n = 0;
 
 	if (find_program("prlimit", prlimit, sizeof prlimit) == NULL) {
 		test_skip("prlimit(1) is not installed (util-linux)");
 		return false;
 	}
-	size_t n = 0;
 	const char *head[] = { prlimit, "--nofile=4:4", reaper_path(), "-v" };
 	for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)
 		argv[n++] = (char *)head[i];
@@ -55,20 +58,13 @@ static bool few_fds_argv(char **argv, size_t size, const char *const *opts,
 		argv[n++] = (char *)*opts;
 	argv[n++] = "--";
 	for (; *cmd != NULL; cmd++) {
-		ck_assert_msg(n + 1 < size, "argv too small");
+		ck_assert_msg(n + 1 < sizeof argv / sizeof argv[0], "argv too small");
 		argv[n++] = (char *)*cmd;
 	}
 	argv[n] = NULL;
+	struct run_opts ropts = { .pipe_stdin = pipe_stdin, .env_add = no_leak_check_env() };
+	run_start(r, where, argv, &ropts);
 	return true;
-}
-
-/* The options of a run under the limit: no leak check in the sanitized
- * build, since LeakSanitizer's exit check opens /proc/PID/task and more,
- * which the limit under test does not leave it. */
-static const struct run_opts *few_fds_opts(struct run_opts *opts, bool pipe_stdin)
-{
-	*opts = (struct run_opts){ .pipe_stdin = pipe_stdin, .env_add = no_leak_check_env() };
-	return opts;
 }
 
 /* Where in r's stderr text is, or fail. */
@@ -91,12 +87,9 @@ START_TEST(test_exit_code_passes)
 {
 	enum run_where where = wheres[_i];
 	const char *cmd[] = { "/bin/sh", "-c", "exit 7", NULL };
-	char *argv[16];
-	if (!few_fds_argv(argv, 16, NULL, cmd))
-		return;
-	struct run_opts ropts;
 	struct run r;
-	run_start(&r, where, argv, few_fds_opts(&ropts, false));
+	if (!start_few_fds(&r, where, NULL, cmd, false))
+		return;
 	int got = run_wait(&r, EXIT_MS);
 	ck_assert_msg(got == 7, "%s: exit %d; stderr: %s", where_name(where), got, r.err);
 	find_err(&r, "reaper: exiting with 7", where_name(where));
@@ -109,12 +102,9 @@ START_TEST(test_term_reaches_job)
 	enum run_where where = wheres[_i];
 	const char *cmd[] = { helper_path("sigrecorder"), "--exit-on", "TERM", "--exit", "42",
 			      NULL };
-	char *argv[16];
-	if (!few_fds_argv(argv, 16, NULL, cmd))
-		return;
-	struct run_opts ropts;
 	struct run r;
-	run_start(&r, where, argv, few_fds_opts(&ropts, false));
+	if (!start_few_fds(&r, where, NULL, cmd, false))
+		return;
 	/* The recorder runs: reaper has long taken its signals over. Not
 	 * run_signal, which waits for argv[0] (prlimit here) to block TERM. */
 	ck_assert_msg(run_expect_prefix(&r, "ready ", NULL, 0, LINE_MS),
@@ -134,12 +124,9 @@ START_TEST(test_orphans_reaped)
 	enum run_where where = wheres[_i];
 	const char *cmd[] = { "/bin/sh", "-c",
 			      "for i in 1 2 3 4 5; do (/bin/sh -c 'exit 0' &); done; exit 3", NULL };
-	char *argv[16];
-	if (!few_fds_argv(argv, 16, NULL, cmd))
-		return;
-	struct run_opts ropts;
 	struct run r;
-	run_start(&r, where, argv, few_fds_opts(&ropts, false));
+	if (!start_few_fds(&r, where, NULL, cmd, false))
+		return;
 	int got = run_wait(&r, EXIT_MS);
 	ck_assert_msg(got == 3, "%s: exit %d; stderr: %s", where_name(where), got, r.err);
 	int reaped = count_err(&r, "reaper: reaped pid ");
@@ -158,12 +145,9 @@ START_TEST(test_grace_kills_ignorer)
 	const char *cmd[] = {
 		"/bin/sh", "-c",
 		"(trap '' TERM; echo ready; exec /bin/sleep 1000) & read line; exit 5", NULL };
-	char *argv[16];
-	if (!few_fds_argv(argv, 16, opts, cmd))
-		return;
-	struct run_opts ropts;
 	struct run r;
-	run_start(&r, where, argv, few_fds_opts(&ropts, true));
+	if (!start_few_fds(&r, where, opts, cmd, true))
+		return;
 	ck_assert_msg(run_expect_line(&r, "ready", LINE_MS), "%s: no 'ready'; stderr: %s",
 		      where_name(where), r.err);
 	ck_assert_int_eq(write(r.stdin_fd, "\n", 1), 1); /* the main child exits 5 */
@@ -182,12 +166,9 @@ START_TEST(test_timeout_kills_ignorer)
 	enum run_where where = wheres[_i];
 	const char *opts[] = { "--timeout", "300ms", "--kill-after", "300ms", NULL };
 	const char *cmd[] = { helper_path("sigignorer"), NULL };
-	char *argv[16];
-	if (!few_fds_argv(argv, 16, opts, cmd))
-		return;
-	struct run_opts ropts;
 	struct run r;
-	run_start(&r, where, argv, few_fds_opts(&ropts, true)); /* open: only KILL ends it */
+	if (!start_few_fds(&r, where, opts, cmd, true)) /* open: only KILL ends it */
+		return;
 	ck_assert_msg(run_expect_line(&r, "ready", LINE_MS), "%s: no 'ready'; stderr: %s",
 		      where_name(where), r.err);
 	/* run_wait closes stdin, which would end the ignorer: wait first. */
