@@ -56,15 +56,6 @@ static int count_events(const char *log, int *lines)
 	return events;
 }
 
-static void read_file(const char *path, char *buf, size_t size)
-{
-	FILE *f = fopen(path, "re");
-	ck_assert_msg(f != NULL, "open %s: %s", path, strerror(errno));
-	size_t n = fread(buf, 1, size - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-}
-
 /* Wait for strace's "<argv0>: Process PID attached" (argv0 as strace
  * was invoked); false on EOF or timeout. */
 static bool strace_attached(struct run *st, pid_t pid)
@@ -127,7 +118,7 @@ static int observe(pid_t pid, char *log, size_t size)
 
 	ck_assert_int_eq(kill(st.pid, SIGINT), 0);
 	int code = run_wait(&st, LINE_MS);
-	read_file(out_path, log, size);
+	ck_assert_msg(read_small_file(out_path, log, size), "cannot open %s", out_path);
 	unlink(out_path);
 	ck_assert_msg(code == 0 || code == 128 + SIGINT, "strace exited %d: %s", code, st.out);
 

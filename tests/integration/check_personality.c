@@ -294,22 +294,6 @@ END_TEST
 
 /* ---- dumb-init's job control -------------------------------------------- */
 
-/* The state letter of pid in /proc/PID/stat ('T' stopped), or 0 when it
- * is gone. */
-static char proc_state(pid_t pid)
-{
-	char path[64], buf[512];
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	FILE *f = fopen(path, "r");
-	if (f == NULL)
-		return 0;
-	size_t len = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[len] = '\0';
-	const char *paren = strrchr(buf, ')');
-	return paren != NULL && paren[1] == ' ' ? paren[2] : 0;
-}
-
 /* Pump r until pid is stopped (or not, stopped false); fail at the
  * deadline. */
 static void await_state(struct run *r, pid_t pid, bool stopped, const char *what)

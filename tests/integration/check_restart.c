@@ -55,25 +55,12 @@ static void remove_files(const struct files *f)
 	rmdir(f->dir);
 }
 
-/* The whole of a small file ("" when it does not exist). */
-static void slurp(const char *path, char *buf, size_t size)
-{
-	FILE *in = fopen(path, "re");
-	size_t n = 0;
-
-	if (in != NULL) {
-		n = fread(buf, 1, size - 1, in);
-		fclose(in);
-	}
-	buf[n] = '\0';
-}
-
 static int count_lines(const char *path)
 {
 	char text[4096];
 	int n = 0;
 
-	slurp(path, text, sizeof(text));
+	(void)read_small_file(path, text, sizeof(text)); /* "" when not there yet */
 	for (const char *p = text; *p != '\0'; p++)
 		n += *p == '\n';
 	return n;
@@ -204,7 +191,7 @@ static long switches(pid_t pid)
 	long total = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	slurp(path, text, sizeof(text));
+	(void)read_small_file(path, text, sizeof(text));
 	const char *keys[] = { "voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:" };
 	for (size_t i = 0; i < 2; i++) {
 		const char *at = strstr(text, keys[i]);
@@ -231,7 +218,7 @@ START_TEST(test_back_off_idle_and_stoppable)
 	pid_t pid = run_reaper_pid(&r, LINE_MS);
 	long long deadline = now_ms() + LINE_MS;
 	for (;;) {
-		slurp(f.trace, text, sizeof(text));
+		(void)read_small_file(f.trace, text, sizeof(text));
 		if (strstr(text, "event=restart run=2 delay_ms=3600000\n") != NULL)
 			break;
 		ck_assert_msg(now_ms() < deadline, "no restart event; trace:\n%s\nstderr:\n%s",
@@ -250,7 +237,7 @@ START_TEST(test_back_off_idle_and_stoppable)
 	}
 	run_pump(&r, WINDOW_MS);
 	long after = switches(pid);
-	slurp(f.trace, text, sizeof(text));
+	(void)read_small_file(f.trace, text, sizeof(text));
 	ck_assert_msg(after == before,
 		      "%s: reaper woke %ld times in %d ms of its back-off; trace:\n%s",
 		      where_phrase(where), after - before, WINDOW_MS, text);
@@ -286,7 +273,7 @@ START_TEST(test_leftovers_terminated_first)
 			 "--", "sh", "-c", cmd, NULL };
 	run_start(&r, where, argv, NULL);
 	int code = run_wait(&r, EXIT_MS);
-	slurp(f.runs, text, sizeof(text));
+	(void)read_small_file(f.runs, text, sizeof(text));
 	remove_files(&f);
 	ck_assert_msg(code == 0 && strcmp(text, "run\ngone\n") == 0,
 		      "%s: exit %d, runs file [%s], want 0 and [run gone]; stderr:\n%s",
@@ -312,7 +299,7 @@ START_TEST(test_leftovers_waited_for)
 			 "--orphans=wait", "--", "sh", "-c", cmd, NULL };
 	run_start(&r, where, argv, NULL);
 	int code = run_wait(&r, EXIT_MS);
-	slurp(f.runs, text, sizeof(text));
+	(void)read_small_file(f.runs, text, sizeof(text));
 	remove_files(&f);
 	ck_assert_msg(code == 0 && strcmp(text, "first\norphan\nsecond\n") == 0,
 		      "%s: exit %d, runs file [%s], want 0 and [first orphan second]; stderr:\n%s",

@@ -60,21 +60,6 @@ static pid_t start_recorder(struct run *r, enum run_where where, const char *con
 	return only_child(run_reaper_pid(r, LINE_MS));
 }
 
-/* The state letter of pid in /proc/<pid>/stat; 0 when it is gone. */
-static char proc_state(pid_t pid)
-{
-	char path[64], buf[512];
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	FILE *f = fopen(path, "re");
-	if (f == NULL)
-		return 0;
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	char *paren = strrchr(buf, ')');
-	return paren != NULL && paren[1] == ' ' ? paren[2] : 0;
-}
-
 /* Pump r until pid is stopped (want) or not (!want); fail at STATE_MS. */
 static void await_stopped(struct run *r, pid_t pid, bool want, const char *what)
 {

@@ -243,16 +243,6 @@ static bool find_numbers(const char *out, const char *prefix, long nums[], int n
 	return false;
 }
 
-static void read_whole(const char *path, char *buf, size_t size)
-{
-	FILE *f = fopen(path, "re");
-	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
-	size_t n = fread(buf, 1, size - 1, f);
-	ck_assert_msg(!ferror(f), "reading %s failed", path);
-	buf[n] = '\0';
-	fclose(f);
-}
-
 /* ---- the known scenario ------------------------------------------------ */
 
 /* Run the scenario described at the top; trace_file NULL means --trace
@@ -308,7 +298,7 @@ static void run_scenario(enum run_where where, const char *trace_file, char *tra
 	} else {
 		ck_assert_msg(r.err_len == 0, "as %s: with --trace-file, stderr is not empty:\n%s",
 			      where_name(where), r.err);
-		read_whole(trace_file, trace, size);
+		ck_assert_msg(read_small_file(trace_file, trace, size), "cannot open %s", trace_file);
 	}
 }
 

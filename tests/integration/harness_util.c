@@ -215,3 +215,28 @@ void run_start_blocked(struct run *r, enum run_where where, char *const argv[],
 	struct run_opts opts = { .pipe_stdin = pipe_stdin, .env_add = env_add, .mask = &all };
 	run_start(r, where, argv, &opts);
 }
+
+bool read_small_file(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "re");
+
+	buf[0] = '\0';
+	if (f == NULL)
+		return false;
+	size_t n = fread(buf, 1, size - 1, f);
+	ck_assert_msg(!ferror(f), "reading %s failed", path);
+	buf[n] = '\0';
+	fclose(f);
+	return true;
+}
+
+char proc_state(pid_t pid)
+{
+	char path[64], buf[512];
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	if (!read_small_file(path, buf, sizeof buf))
+		return 0;
+	const char *paren = strrchr(buf, ')'); /* the name may hold anything */
+	return paren != NULL && paren[1] == ' ' ? paren[2] : 0;
+}

@@ -98,4 +98,13 @@ void showprivs_value(const char *text, const char *key, char *buf, size_t size,
  * ptrace of a reaper made non-dumpable); NULL otherwise. Static storage. */
 char *const *no_leak_check_env(void);
 
+/* The whole of a small file into buf (NUL-terminated, cut at size - 1
+ * bytes): true, or false with buf "" when it cannot be opened (gone,
+ * not yet written). A read error fails the test. */
+bool read_small_file(const char *path, char *buf, size_t size);
+
+/* The state letter of pid in /proc/<pid>/stat ('T' stopped, 'Z'...), or
+ * 0 when it is gone. */
+char proc_state(pid_t pid);
+
 #endif
